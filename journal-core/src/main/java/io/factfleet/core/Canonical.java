@@ -1,0 +1,60 @@
+package io.factfleet.core;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Canonical bytes: the Avro binary encoding of a record under the schema compiled into this build.
+ * Avro binary has exactly one encoding per value (no maps are used in FactFleet schemas, arrays are
+ * ordered), so equal values give equal bytes.
+ */
+public final class Canonical {
+    private Canonical() {
+    }
+
+    public static byte[] bytes(final SpecificRecord record) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        final SpecificDatumWriter<SpecificRecord> writer = new SpecificDatumWriter<>(record.getSchema(), SpecificData.getForSchema(record.getSchema()));
+        try {
+            writer.write(record, encoder);
+            encoder.flush();
+        } catch (final IOException e) {
+            throw new UncheckedIOException("in-memory Avro encoding cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Decodes bytes written by {@link #bytes} for the given generated class. */
+    public static <T extends SpecificRecord> T decode(final byte[] bytes, final Class<T> type) {
+        final SpecificDatumReader<T> reader = new SpecificDatumReader<>(type);
+        final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, null);
+        try {
+            final T value = reader.read(null, decoder);
+            if (!decoder.isEnd()) {
+                throw new IllegalArgumentException("trailing bytes after a " + type.getSimpleName());
+            }
+            return value;
+        } catch (final IOException | RuntimeException e) {
+            throw new IllegalArgumentException("not a valid " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies a ByteBuffer's remaining bytes without disturbing its position. */
+    public static byte[] array(final ByteBuffer buffer) {
+        final ByteBuffer view = buffer.duplicate();
+        final byte[] out = new byte[view.remaining()];
+        view.get(out);
+        return out;
+    }
+}
