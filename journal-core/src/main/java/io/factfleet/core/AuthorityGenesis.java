@@ -37,6 +37,12 @@ public final class AuthorityGenesis {
         return new AuthorityGenesis(authorityId, keys, Ed25519Keys.generate(), threshold);
     }
 
+    /** An authority from existing keys (device id to key, in roster order). */
+    public static AuthorityGenesis of(final String authorityId, final Map<String, Ed25519Keys.SigningKey> deviceKeys,
+                                      final Ed25519Keys.SigningKey adminKey, final int threshold) {
+        return new AuthorityGenesis(authorityId, new LinkedHashMap<>(deviceKeys), adminKey, threshold);
+    }
+
     public String authorityId() {
         return authorityId;
     }

@@ -217,7 +217,7 @@ public final class Reducer {
                 final byte[] key = Canonical.array(s.getPublicKey());
                 members.add(new RosterEntry(s.getDeviceId(), Ed25519Keys.keyId(key), ByteBuffer.wrap(key), s.getFromEpoch() + 1));
                 return next(current, members, s.getNewThreshold(), id);
-            }, null);
+            }, null, null);
         }
         if (payload instanceof DeviceRemoved removed) {
             final DeviceRemoval s = removed.getStatement();
@@ -227,7 +227,7 @@ public final class Reducer {
                         final List<RosterEntry> members = new ArrayList<>(current.getMembers());
                         members.removeIf(m -> m.getDeviceId().equals(s.getDeviceId()));
                         return next(current, members, s.getNewThreshold(), id);
-                    }, null);
+                    }, null, null);
         }
         if (payload instanceof KeyRotated rotated) {
             final KeyRotation s = rotated.getStatement();
@@ -245,12 +245,12 @@ public final class Reducer {
                             : m);
                 }
                 return next(current, members, null, id);
-            }, rotated.getNewRosterCertificate());
+            }, rotated.getNewRosterCertificate(), null);
         }
         if (payload instanceof EpochAdvanced advanced) {
             return rosterChange(state, body, id, advanced.getStatement().getAuthorityId(), advanced.getStatement().getFromEpoch(),
                     advanced.getStatement(), advanced.getCertificate(), current -> null,
-                    current -> next(current, current.getMembers(), null, id), null);
+                    current -> next(current, current.getMembers(), null, id), null, null);
         }
         if (payload instanceof AdminReplacement replacement) {
             final AdminReplacementStatement s = replacement.getStatement();
@@ -268,9 +268,8 @@ public final class Reducer {
                 final byte[] admin = Canonical.array(s.getNewAdminPublicKey());
                 n.setAdminKeyId(Ed25519Keys.keyId(admin));
                 n.setAdminPublicKey(ByteBuffer.wrap(admin));
-                state.getRetiredAdmins().add(new RetiredAdmin(s.getOldAdminKeyId(), s.getActivationEpoch()));
                 return n;
-            }, null);
+            }, null, () -> state.getRetiredAdmins().add(new RetiredAdmin(s.getOldAdminKeyId(), s.getActivationEpoch())));
         }
         if (payload instanceof SnapshotProposed proposed) {
             proposal(state, body, id, proposed);
@@ -342,7 +341,8 @@ public final class Reducer {
     private String rosterChange(final MaintenanceState state, final FactBody body, final String id, final String statementAuthority,
                                 final long fromEpoch, final org.apache.avro.specific.SpecificRecord statement,
                                 final ThresholdCertificate certificate, final Function<RosterAtEpoch, String> precondition,
-                                final Function<RosterAtEpoch, RosterAtEpoch> nextRoster, final ThresholdCertificate newRosterCertificate) {
+                                final Function<RosterAtEpoch, RosterAtEpoch> nextRoster, final ThresholdCertificate newRosterCertificate,
+                                final Runnable onApplied) {
         if (!statementAuthority.equals(state.getAuthorityId())) {
             ignore(state, id, "AUTHORITY_MISMATCH: the statement names authority " + statementAuthority);
             return null;
@@ -351,14 +351,8 @@ public final class Reducer {
             ignore(state, id, "EPOCH_MISMATCH: the statement is from epoch " + fromEpoch + " but the fact is at epoch " + body.getIdentityEpoch());
             return null;
         }
-        if (fromEpoch < state.getIdentityEpoch()) {
-            final String cause = Rosters.at(state, fromEpoch + 1).map(RosterAtEpoch::getCauseFactId).orElse("");
-            if (id.compareTo(cause) < 0) {
-                return "roster change " + id + " sorts before " + cause + ", which advanced epoch " + fromEpoch;
-            }
-            ignore(state, id, "SUPERSEDED: epoch " + fromEpoch + " was already advanced by fact " + cause);
-            return null;
-        }
+        // Validity depends only on the roster of the change's own epoch, so a change is judged the
+        // same way whether or not a competitor already advanced that epoch.
         final RosterAtEpoch current = Rosters.at(state, fromEpoch).orElseThrow();
         final String problem = precondition.apply(current);
         if (problem != null) {
@@ -381,6 +375,17 @@ public final class Reducer {
                 ignore(state, id, "CERTIFICATE_INVALID: new roster: " + newCheck.describe());
                 return null;
             }
+        }
+        if (fromEpoch < state.getIdentityEpoch()) {
+            final String cause = Rosters.at(state, fromEpoch + 1).map(RosterAtEpoch::getCauseFactId).orElse("");
+            if (id.compareTo(cause) < 0) {
+                return "roster change " + id + " sorts before " + cause + ", which advanced epoch " + fromEpoch;
+            }
+            ignore(state, id, "SUPERSEDED: epoch " + fromEpoch + " was already advanced by fact " + cause);
+            return null;
+        }
+        if (onApplied != null) {
+            onApplied.run();
         }
         state.getRosterHistory().add(next);
         adopt(state, next);
