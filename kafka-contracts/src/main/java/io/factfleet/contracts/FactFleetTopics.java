@@ -1,0 +1,50 @@
+package io.factfleet.contracts;
+
+import io.factfleet.registry.client.SpecificAvroSerde;
+import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.ingest.RejectedFact;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every FactFleet topic, with its policy and serdes (architecture.md, "Topics"). Facts and
+ * rejections are Avro in the Confluent wire format; the inbound topic is read as raw bytes by
+ * ingest, because validating those bytes is ingest's job.
+ */
+public final class FactFleetTopics {
+    private FactFleetTopics() {
+    }
+
+    /** Facts as devices and the bridge sent them; key = authority id. */
+    public static final Topic<String, byte[]> INBOUND = new Topic<>("factfleet.facts.inbound",
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(7).toMillis())),
+            r -> Serdes.String(), r -> Serdes.ByteArray());
+
+    /**
+     * Admitted facts; key = {@link JournalKey} ({@code authorityId/factIdHex}), partitioned by
+     * authority with {@link AuthorityPartitioner}; a tombstone means the fact was pruned by GC.
+     */
+    public static final Topic<String, FactEnvelope> JOURNAL = new Topic<>("factfleet.facts.journal",
+            Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0", "segment.ms", Long.toString(Duration.ofHours(1).toMillis())),
+            r -> Serdes.String(), r -> new SpecificAvroSerde<>(r, FactEnvelope.class));
+
+    /** Refused facts with their original bytes and reason; key = authority id when known. */
+    public static final Topic<String, RejectedFact> REJECTED = new Topic<>("factfleet.facts.rejected",
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(30).toMillis())),
+            r -> Serdes.String(), r -> new SpecificAvroSerde<>(r, RejectedFact.class));
+
+    /** Latest completed snapshot per authority (snapshot issue). */
+    public static final Topic<String, byte[]> SNAPSHOTS = new Topic<>("factfleet.snapshots",
+            Map.of("cleanup.policy", "compact"), r -> Serdes.String(), r -> Serdes.ByteArray());
+
+    /** Snapshot state by content id, chunked when large (snapshot issue). */
+    public static final Topic<String, byte[]> SNAPSHOT_BLOBS = new Topic<>("factfleet.snapshot-blobs",
+            Map.of("cleanup.policy", "compact"), r -> Serdes.String(), r -> Serdes.ByteArray());
+
+    /** The topics the stack creates; {@code _schemas} is created by the schema registry itself. */
+    public static List<Topic<?, ?>> all() {
+        return List.of(INBOUND, JOURNAL, REJECTED, SNAPSHOTS, SNAPSHOT_BLOBS);
+    }
+}
