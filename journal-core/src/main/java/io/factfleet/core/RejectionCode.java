@@ -10,6 +10,8 @@ public enum RejectionCode {
     UNDECODABLE,
     /** The record is larger than the configured maximum fact size. */
     TOO_LARGE,
+    /** The authority id is not 1-128 letters, digits, '.', '_' or '-'. */
+    INVALID_AUTHORITY_ID,
     /** The record key does not name the authority in the fact body. */
     KEY_MISMATCH,
     /** The envelope's factId is not the SHA-256 of its canonical body bytes. */
@@ -33,5 +35,7 @@ public enum RejectionCode {
     /** A roster change whose threshold certificate or preconditions do not hold. */
     INVALID_ROSTER_CHANGE,
     /** A fact whose threshold certificate does not meet the roster's threshold. */
-    CERTIFICATE_INVALID
+    CERTIFICATE_INVALID,
+    /** Validation itself failed on this record (a bug); the record is kept here for diagnosis. */
+    PROCESSING_FAILED
 }

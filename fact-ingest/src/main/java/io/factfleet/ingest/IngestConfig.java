@@ -1,0 +1,77 @@
+package io.factfleet.ingest;
+
+import io.factfleet.core.Ed25519Keys;
+import io.factfleet.core.Hashing;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * fact-ingest configuration: Kafka Streams properties plus FactFleet's own, with documented
+ * defaults. Any Kafka client or security property passes through to Kafka Streams.
+ */
+public final class IngestConfig {
+    /** Trusted operator root public keys (hex, comma-separated); only they may sign an authority's genesis. */
+    public static final String OPERATOR_KEYS = "factfleet.operator.public.keys";
+    /** Largest accepted inbound record value, in bytes (default 65536). */
+    public static final String MAX_FACT_BYTES = "factfleet.ingest.max.fact.bytes";
+    public static final int MAX_FACT_BYTES_DEFAULT = 64 * 1024;
+    /** URL of the schema registry (FactFleet's or Confluent's). */
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+
+    public static Map<String, String> defaults() {
+        final Map<String, String> d = new HashMap<>();
+        d.put(StreamsConfig.APPLICATION_ID_CONFIG, "factfleet-ingest");
+        d.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
+        d.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // Signature verification is the bottleneck (about 3,000 per core per second): one thread per core.
+        d.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(Runtime.getRuntime().availableProcessors()));
+        d.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        d.put(SCHEMA_REGISTRY_URL, "http://localhost:8081");
+        d.put(MAX_FACT_BYTES, Integer.toString(MAX_FACT_BYTES_DEFAULT));
+        d.put(OPERATOR_KEYS, "");
+        return d;
+    }
+
+    private final Properties props;
+
+    public IngestConfig(final Properties props) {
+        this.props = new Properties();
+        defaults().forEach(this.props::putIfAbsent);
+        this.props.putAll(props);
+    }
+
+    public Properties streamsProperties() {
+        final Properties streams = new Properties();
+        props.forEach((k, v) -> {
+            if (!k.toString().startsWith("factfleet.")) {
+                streams.put(k, v);
+            }
+        });
+        return streams;
+    }
+
+    public String get(final String key) {
+        return props.getProperty(key);
+    }
+
+    public int maxFactBytes() {
+        return Integer.parseInt(props.getProperty(MAX_FACT_BYTES));
+    }
+
+    /** Operator keys by key id. */
+    public Map<String, byte[]> operatorKeys() {
+        final Map<String, byte[]> keys = new HashMap<>();
+        for (final String hex : props.getProperty(OPERATOR_KEYS, "").split(",")) {
+            if (!hex.isBlank()) {
+                final byte[] key = Hashing.unhex(hex.strip());
+                if (key.length != Ed25519Keys.PUBLIC_KEY_BYTES) {
+                    throw new IllegalArgumentException(OPERATOR_KEYS + " must list 32-byte Ed25519 public keys in hex; got " + key.length + " bytes");
+                }
+                keys.put(Ed25519Keys.keyId(key), key);
+            }
+        }
+        return keys;
+    }
+}

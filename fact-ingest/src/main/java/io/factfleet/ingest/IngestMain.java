@@ -1,0 +1,21 @@
+package io.factfleet.ingest;
+
+import io.factfleet.contracts.ServiceProperties;
+import java.util.concurrent.CountDownLatch;
+
+/** Runs fact-ingest: {@code java io.factfleet.ingest.IngestMain [ingest.properties]}; FACTFLEET_* variables override. */
+public final class IngestMain {
+    private IngestMain() {
+    }
+
+    public static void main(final String[] args) throws InterruptedException {
+        final IngestService service = new IngestService(ServiceProperties.fromMain(IngestConfig.defaults(), args));
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "factfleet-ingest-shutdown"));
+        service.start();
+        stopped.await();
+    }
+}

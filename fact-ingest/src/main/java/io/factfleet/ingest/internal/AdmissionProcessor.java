@@ -1,0 +1,154 @@
+package io.factfleet.ingest.internal;
+
+import io.factfleet.contracts.JournalKey;
+import io.factfleet.core.Admission;
+import io.factfleet.core.Canonical;
+import io.factfleet.core.FactAdmission;
+import io.factfleet.core.Facts;
+import io.factfleet.core.RejectionCode;
+import io.factfleet.ingest.IngestCounters;
+import io.factfleet.ingest.IngestTopology;
+import io.factfleet.registry.client.AvroDecodeException;
+import io.factfleet.registry.client.MalformedWireFormatException;
+import io.factfleet.registry.client.SpecificAvroDeserializer;
+import io.factfleet.registry.client.UnknownSchemaIdException;
+import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.ingest.RejectedFact;
+import io.factfleet.schema.state.MaintenanceState;
+import java.nio.ByteBuffer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides on each inbound record. Every failure that belongs to the record (bad bytes, bad
+ * signature, unknown authority, a bug triggered by its content) becomes a rejection with the
+ * original bytes, so a poison record never stops the stream thread. Failures that do not belong to
+ * the record (the schema registry unreachable) are thrown, so the thread is replaced and the record
+ * retried from the last commit instead of being rejected by mistake.
+ */
+public final class AdmissionProcessor implements Processor<String, byte[], String, Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(AdmissionProcessor.class);
+    private static final byte[] SEEN = new byte[0];
+
+    private final SpecificAvroDeserializer<FactEnvelope> deserializer;
+    private final FactAdmission admission;
+    private final int maxFactBytes;
+    private final IngestCounters counters;
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, byte[]> rosters;
+    private KeyValueStore<String, byte[]> factIds;
+
+    public AdmissionProcessor(final SpecificAvroDeserializer<FactEnvelope> deserializer, final FactAdmission admission,
+                              final int maxFactBytes, final IngestCounters counters) {
+        this.deserializer = deserializer;
+        this.admission = admission;
+        this.maxFactBytes = maxFactBytes;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.rosters = context.getStateStore(IngestTopology.ROSTER_STORE);
+        this.factIds = context.getStateStore(IngestTopology.FACT_ID_STORE);
+    }
+
+    @Override
+    public void process(final Record<String, byte[]> record) {
+        final byte[] bytes = record.value();
+        if (bytes == null || bytes.length == 0) {
+            reject(record, null, null, RejectionCode.MALFORMED_WIRE_FORMAT,
+                    "the record has no value; send a FactEnvelope in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary)");
+            return;
+        }
+        if (bytes.length > maxFactBytes) {
+            reject(record, null, null, RejectionCode.TOO_LARGE, "the fact is " + bytes.length + " bytes; the limit is " + maxFactBytes
+                    + " bytes (factfleet.ingest.max.fact.bytes); put large content in a blob and reference it from the fact");
+            return;
+        }
+        final FactEnvelope fact;
+        try {
+            fact = deserializer.deserialize(context.recordMetadata().map(RecordMetadata::topic).orElse(""), bytes);
+        } catch (final MalformedWireFormatException e) {
+            reject(record, null, null, RejectionCode.MALFORMED_WIRE_FORMAT, e.getMessage());
+            return;
+        } catch (final UnknownSchemaIdException e) {
+            reject(record, null, null, RejectionCode.UNKNOWN_SCHEMA_ID, "schema id " + e.schemaId()
+                    + " is not in the schema registry; register the FactEnvelope schema and encode with the id it returns");
+            return;
+        } catch (final AvroDecodeException e) {
+            reject(record, null, null, RejectionCode.UNDECODABLE, e.getMessage());
+            return;
+        }
+        try {
+            decide(record, fact);
+        } catch (final RuntimeException e) {
+            LOG.error("Validation failed on record {} of authority {}; rejecting it as PROCESSING_FAILED", describe(), record.key(), e);
+            reject(record, fact.getBody().getAuthorityId(), null, RejectionCode.PROCESSING_FAILED, "validation failed: " + e);
+        }
+    }
+
+    private void decide(final Record<String, byte[]> record, final FactEnvelope fact) {
+        final String authority = fact.getBody().getAuthorityId();
+        if (!JournalKey.isValidAuthorityId(authority)) {
+            reject(record, null, null, RejectionCode.INVALID_AUTHORITY_ID, "authority id '" + authority
+                    + "' must be 1 to 128 letters, digits, '.', '_' or '-'");
+            return;
+        }
+        if (record.key() != null && !record.key().equals(authority)) {
+            reject(record, authority, null, RejectionCode.KEY_MISMATCH, "the record key '" + record.key() + "' must be the fact's authority id '"
+                    + authority + "', so the fact reaches the partition that owns its authority");
+            return;
+        }
+        final String factId = Facts.idHex(fact);
+        if (!Facts.idMatchesBody(fact)) {
+            reject(record, authority, factId, RejectionCode.FACT_ID_MISMATCH,
+                    "the fact id is not the SHA-256 of the fact's canonical body bytes; re-seal the fact after changing it");
+            return;
+        }
+        final String journalKey = JournalKey.of(authority, factId);
+        if (factIds.get(journalKey) != null) {
+            counters.duplicate(); // the same fact again: a no-op, not an error
+            return;
+        }
+        final byte[] rosterBytes = rosters.get(authority);
+        final MaintenanceState roster = rosterBytes == null ? null : Canonical.decode(rosterBytes, MaintenanceState.class);
+        final FactAdmission.Decision decision = admission.admit(roster, fact);
+        if (decision.admission() instanceof Admission.Rejected rejected) {
+            reject(record, authority, factId, rejected.code(), rejected.message());
+            return;
+        }
+        decision.rosterStateAfter().ifPresent(after -> rosters.put(authority, Canonical.bytes(after)));
+        factIds.put(journalKey, SEEN);
+        counters.accepted();
+        context.forward(new Record<String, Object>(journalKey, record.value(), record.timestamp(), record.headers()), IngestTopology.JOURNAL_SINK);
+    }
+
+    private void reject(final Record<String, byte[]> record, final String authority, final String factId, final RejectionCode code,
+                        final String message) {
+        counters.rejected(code);
+        final RecordMetadata source = context.recordMetadata().orElse(null);
+        final RejectedFact rejected = RejectedFact.newBuilder()
+                .setAuthorityId(authority != null ? authority : record.key())
+                .setFactId(factId)
+                .setReasonCode(code.name())
+                .setMessage(message)
+                .setOriginalBytes(ByteBuffer.wrap(record.value() == null ? new byte[0] : record.value()))
+                .setSourceTopic(source == null ? "" : source.topic())
+                .setSourcePartition(source == null ? -1 : source.partition())
+                .setSourceOffset(source == null ? -1 : source.offset())
+                .setRejectedAtMillis(context.currentSystemTimeMs())
+                .build();
+        LOG.debug("Rejected {} at {}: {} {}", factId, describe(), code, message);
+        context.forward(new Record<String, Object>(rejected.getAuthorityId(), rejected, record.timestamp(), record.headers()), IngestTopology.REJECTED_SINK);
+    }
+
+    private String describe() {
+        return context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("(punctuation)");
+    }
+}
