@@ -1,0 +1,65 @@
+package io.factfleet.reducer;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counters of one reducer instance, shared by its stream threads, its deserialization exception
+ * handler and its HTTP front ({@code GET /metrics}). Records that were skipped are counted here so a
+ * bad record shows up as a number going up rather than as a dead stream thread.
+ */
+public final class ReducerMetrics {
+
+    /**
+     * The Streams config key under which {@link ReducerConfig#streamsProperties(ReducerMetrics)} hands
+     * this object to the deserialization exception handler (Streams passes configs through as objects).
+     */
+    public static final String CONFIG_KEY = "factfleet.reducer.metrics";
+
+    private final AtomicLong factsFolded = new AtomicLong();
+    private final AtomicLong duplicateFacts = new AtomicLong();
+    private final AtomicLong refolds = new AtomicLong();
+    private final AtomicLong prunedFacts = new AtomicLong();
+    private final AtomicLong processingErrors = new AtomicLong();
+    private final AtomicLong deserializationErrors = new AtomicLong();
+
+    /** A new fact was added to the index and folded into its authority's state. */
+    public void factFolded() {
+        factsFolded.incrementAndGet();
+    }
+
+    /** A fact already in the index arrived again and was ignored. */
+    public void duplicateFact() {
+        duplicateFacts.incrementAndGet();
+    }
+
+    /** An authority's state was reduced again from its whole index. */
+    public void refold() {
+        refolds.incrementAndGet();
+    }
+
+    /** A tombstone removed a fact from the index. */
+    public void factPruned() {
+        prunedFacts.incrementAndGet();
+    }
+
+    /** A record could not be processed and was skipped. */
+    public void processingError() {
+        processingErrors.incrementAndGet();
+    }
+
+    /** A record's value could not be deserialized and was skipped. */
+    public void deserializationError() {
+        deserializationErrors.incrementAndGet();
+    }
+
+    /** The counters now. */
+    public Snapshot snapshot() {
+        return new Snapshot(factsFolded.get(), duplicateFacts.get(), refolds.get(), prunedFacts.get(),
+                processingErrors.get(), deserializationErrors.get());
+    }
+
+    /** The counters at one moment; the JSON of {@code GET /metrics}. */
+    public record Snapshot(long factsFolded, long duplicateFacts, long refolds, long prunedFacts,
+                           long processingErrors, long deserializationErrors) {
+    }
+}

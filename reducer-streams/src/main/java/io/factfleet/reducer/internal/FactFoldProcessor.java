@@ -1,0 +1,169 @@
+package io.factfleet.reducer.internal;
+
+import io.factfleet.contracts.JournalKey;
+import io.factfleet.core.Facts;
+import io.factfleet.core.Reducer;
+import io.factfleet.reducer.ReducerMetrics;
+import io.factfleet.reducer.ReducerStores;
+import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.state.MaintenanceState;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds each journal record into its authority's state and fact index. The journal is partitioned
+ * by authority, so this task sees every fact of the authorities it owns, in order, exactly once.
+ *
+ * <p>A new fact is folded with {@link Reducer#apply}; when the reducer answers
+ * {@link Reducer.Step.NeedsRefold}, the authority's whole index (which by then holds the new fact
+ * too) is reduced again with {@link Reducer#reduce}. A fact already in the index is a no-op.
+ *
+ * <p>The new state is computed before any store is written, so a record that fails (a fact the
+ * reducer rejects with an exception, a key that does not match its fact) leaves the stores as they
+ * were; it is logged with its fact id and counted, never rethrown. Kafka's own exceptions (task
+ * migration, fencing, store failures) are rethrown: exactly-once depends on Streams seeing them.
+ */
+public final class FactFoldProcessor implements Processor<String, FactEnvelope, Void, Void> {
+    private static final Logger LOG = LoggerFactory.getLogger(FactFoldProcessor.class);
+
+    private final Reducer reducer;
+    private final ReducerMetrics metrics;
+    private ProcessorContext<Void, Void> context;
+    private KeyValueStore<String, MaintenanceState> states;
+    private KeyValueStore<String, FactEnvelope> index;
+    private KeyValueStore<String, String> ids;
+
+    public FactFoldProcessor(final Reducer reducer, final ReducerMetrics metrics) {
+        this.reducer = reducer;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(final ProcessorContext<Void, Void> context) {
+        this.context = context;
+        this.states = context.getStateStore(ReducerStores.AUTHORITY_STATE.name());
+        this.index = context.getStateStore(ReducerStores.FACT_INDEX.name());
+        this.ids = context.getStateStore(ReducerStores.FACT_IDS.name());
+    }
+
+    @Override
+    public void process(final Record<String, FactEnvelope> record) {
+        if (record.value() == null) {
+            prune(record.key());
+            return;
+        }
+        final Fold fold;
+        try {
+            fold = fold(record.key(), record.value());
+        } catch (final RuntimeException e) {
+            if (e instanceof KafkaException) {
+                throw e;
+            }
+            metrics.processingError();
+            LOG.error("Skipping fact {} of authority {} at {}: {}", safeFactId(record.value()), safeAuthority(record.value()),
+                    position(), e.toString(), e);
+            return;
+        }
+        if (fold == null) {
+            metrics.duplicateFact();
+            return;
+        }
+        index.put(fold.indexKey(), record.value());
+        ids.put(record.key(), fold.indexKey());
+        states.put(fold.authorityId(), fold.state());
+        metrics.factFolded();
+    }
+
+    /** The outcome of folding a new fact: what to write. */
+    private record Fold(String authorityId, String indexKey, MaintenanceState state) {
+    }
+
+    /** Computes the stores' new contents for {@code fact} without writing them; null for a duplicate. */
+    private Fold fold(final String key, final FactEnvelope fact) {
+        final String authorityId = fact.getBody().getAuthorityId();
+        if (!JournalKey.isValidAuthorityId(authorityId)) {
+            throw new IllegalArgumentException("'" + authorityId + "' is not a valid authority id");
+        }
+        final String journalKey = FactKeys.journalKey(fact);
+        if (!journalKey.equals(key)) {
+            throw new IllegalArgumentException("the record key '" + key + "' is not the fact's journal key " + journalKey
+                    + "; the fact may sit in another authority's partition");
+        }
+        if (ids.get(journalKey) != null) {
+            return null;
+        }
+        final String indexKey = FactKeys.indexKey(fact);
+        final MaintenanceState current = states.get(authorityId);
+        final Reducer.Step step = reducer.apply(current == null ? Reducer.empty(authorityId) : current, fact);
+        if (step instanceof Reducer.Step.Applied applied) {
+            return new Fold(authorityId, indexKey, applied.state());
+        }
+        final Reducer.Step.NeedsRefold refold = (Reducer.Step.NeedsRefold) step;
+        LOG.debug("Fact {} of authority {} needs a refold: {}", Facts.idHex(fact), authorityId, refold.why());
+        final List<FactEnvelope> facts = indexedFacts(authorityId);
+        facts.add(fact);
+        metrics.refold();
+        return new Fold(authorityId, indexKey, reducer.reduce(authorityId, facts));
+    }
+
+    private List<FactEnvelope> indexedFacts(final String authorityId) {
+        final String prefix = FactKeys.authorityPrefix(authorityId);
+        final List<FactEnvelope> facts = new ArrayList<>();
+        try (KeyValueIterator<String, FactEnvelope> it = index.range(prefix, FactKeys.upperBound(prefix))) {
+            it.forEachRemaining(entry -> facts.add(entry.value));
+        }
+        return facts;
+    }
+
+    /**
+     * A tombstone: garbage collection pruned the fact from the journal. It leaves the fact index, but
+     * the state keeps what the fact contributed, because pruned facts are covered by a completed
+     * snapshot and the state is "snapshot plus tail". Rebuilding state from a snapshot and the
+     * remaining facts arrives with the snapshot work; until then a refold reduces only the facts
+     * still indexed.
+     */
+    private void prune(final String key) {
+        try {
+            FactKeys.parseJournalKey(key);
+        } catch (final IllegalArgumentException e) {
+            metrics.processingError();
+            LOG.error("Skipping a tombstone at {}: {}", position(), e.getMessage());
+            return;
+        }
+        final String indexKey = ids.get(key);
+        if (indexKey != null) {
+            index.delete(indexKey);
+            ids.delete(key);
+            metrics.factPruned();
+        }
+    }
+
+    private String position() {
+        return context.recordMetadata().map(FactFoldProcessor::describe).orElse("an unknown position");
+    }
+
+    private static String describe(final RecordMetadata m) {
+        return m.topic() + "-" + m.partition() + " offset " + m.offset();
+    }
+
+    private static String safeFactId(final FactEnvelope fact) {
+        try {
+            return Facts.idHex(fact);
+        } catch (final RuntimeException e) {
+            return "<no id>";
+        }
+    }
+
+    private static String safeAuthority(final FactEnvelope fact) {
+        return fact.getBody() == null ? "<no body>" : fact.getBody().getAuthorityId();
+    }
+}

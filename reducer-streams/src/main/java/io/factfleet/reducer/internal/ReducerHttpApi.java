@@ -1,0 +1,107 @@
+package io.factfleet.reducer.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.reducer.ReducerMetrics;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reducer's HTTP endpoints (documented in the module README). Every authority endpoint goes
+ * through {@link AuthorityRouter}, so any instance answers for any authority.
+ */
+public final class ReducerHttpApi {
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1_000;
+    private static final Logger LOG = LoggerFactory.getLogger(ReducerHttpApi.class);
+    private static final String ANSWERED = "factfleet.answered";
+
+    private ReducerHttpApi() {
+    }
+
+    /** A Javalin app with the routes, not yet started. */
+    public static Javalin create(final AuthorityRouter router, final LocalAuthorityViews views, final Supplier<KafkaStreams> streams,
+                                 final ReducerMetrics metrics) {
+        final Javalin app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.startupWatcherEnabled = false;
+        });
+        app.get("/health", ctx -> health(ctx, streams.get()));
+        app.get("/metrics", ctx -> {
+            final ObjectNode body = HttpAnswer.JSON.valueToTree(metrics.snapshot());
+            body.put("streamsState", stateOf(streams.get()));
+            write(ctx, HttpAnswer.ok(body));
+        });
+        app.get("/authorities/{id}/state", ctx -> write(ctx, route(router, ctx, views::state)));
+        app.get("/authorities/{id}/merkle", ctx -> write(ctx, route(router, ctx, views::merkle)));
+        app.get("/authorities/{id}/facts", ctx -> {
+            final String after = emptyToNull(ctx.queryParam("after"));
+            if (after != null && !FactKeys.isFactIdHex(after)) {
+                write(ctx, HttpAnswer.error(400, HttpAnswer.ErrorCode.BAD_REQUEST, "after must be a fact id: 64 lower-case hex digits"));
+                return;
+            }
+            final Integer limit = limit(ctx.queryParam("limit"));
+            if (limit == null) {
+                write(ctx, HttpAnswer.error(400, HttpAnswer.ErrorCode.BAD_REQUEST, "limit must be a number from 1 to " + MAX_LIMIT));
+                return;
+            }
+            write(ctx, route(router, ctx, (authorityId, partition) -> views.facts(authorityId, partition, after, limit)));
+        });
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("Failed to answer {} {}", ctx.method(), ctx.path(), e);
+            write(ctx, HttpAnswer.error(500, HttpAnswer.ErrorCode.INTERNAL_ERROR, e.toString()));
+        });
+        app.error(404, ctx -> {
+            if (ctx.attribute(ANSWERED) == null) {
+                write(ctx, HttpAnswer.error(404, HttpAnswer.ErrorCode.NOT_FOUND, "no endpoint " + ctx.method() + " " + ctx.path()));
+            }
+        });
+        return app;
+    }
+
+    private static HttpAnswer route(final AuthorityRouter router, final Context ctx, final AuthorityRouter.LocalView view) {
+        final String query = ctx.queryString();
+        final String pathAndQuery = ctx.path() + (query == null || query.isEmpty() ? "" : "?" + query);
+        return router.route(ctx.pathParam("id"), pathAndQuery, ctx.header(AuthorityRouter.FORWARDED_HEADER) != null, view);
+    }
+
+    private static void health(final Context ctx, final KafkaStreams streams) {
+        final String state = stateOf(streams);
+        final boolean running = streams != null && streams.state() == KafkaStreams.State.RUNNING;
+        final ObjectNode body = running ? HttpAnswer.JSON.createObjectNode()
+                : HttpAnswer.errorBody(HttpAnswer.ErrorCode.NOT_RUNNING, "Kafka Streams is " + state + ", not RUNNING");
+        body.put("status", state);
+        write(ctx, HttpAnswer.json(running ? 200 : 503, body, java.util.Map.of()));
+    }
+
+    private static String stateOf(final KafkaStreams streams) {
+        return streams == null ? "NOT_STARTED" : streams.state().name();
+    }
+
+    private static void write(final Context ctx, final HttpAnswer answer) {
+        ctx.attribute(ANSWERED, Boolean.TRUE);
+        ctx.status(answer.status());
+        answer.headers().forEach(ctx::header);
+        ctx.contentType("application/json");
+        ctx.result(answer.body());
+    }
+
+    private static Integer limit(final String raw) {
+        if (raw == null || raw.isEmpty()) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            final int limit = Integer.parseInt(raw);
+            return limit >= 1 && limit <= MAX_LIMIT ? limit : null;
+        } catch (final NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String emptyToNull(final String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}
