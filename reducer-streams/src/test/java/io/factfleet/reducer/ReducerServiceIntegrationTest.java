@@ -11,8 +11,8 @@ import io.factfleet.core.Hashing;
 import io.factfleet.core.MerkleRoot;
 import io.factfleet.core.Reducer;
 import io.factfleet.core.StateDigest;
-import io.factfleet.registry.client.InMemorySchemaRegistryClient;
-import io.factfleet.registry.client.SchemaRegistryClient;
+import io.factfleet.registry.SchemaRegistryService;
+import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
@@ -46,8 +46,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two reducer instances of one application on a real cluster: each answers for every authority,
- * from its own store or by forwarding to the owner, and the answers are the core's.
+ * Two reducer instances of one application on a real cluster, with a real schema registry: each
+ * answers for every authority, from its own store or by forwarding to the owner, and the answers are
+ * the core's.
  */
 class ReducerServiceIntegrationTest {
     private static final int PARTITIONS = 4;
@@ -62,16 +63,20 @@ class ReducerServiceIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Map<String, AuthorityFacts> AUTHORITIES = new LinkedHashMap<>();
-    private static SchemaRegistryClient registry;
+    private static SchemaRegistryService registry;
     private static ReducerService first;
     private static ReducerService second;
 
     @BeforeAll
     static void startReducersAndProduceFacts() throws Exception {
         KAFKA.createTopic(FactFleetTopics.JOURNAL.name(), PARTITIONS, 1, FactFleetTopics.JOURNAL.configs());
-        registry = new InMemorySchemaRegistryClient();
-        first = new ReducerService(ReducerConfig.of(reducerProperties("first")), registry).start();
-        second = new ReducerService(ReducerConfig.of(reducerProperties("second")), registry).start();
+        final Properties registryProps = new Properties();
+        registryProps.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
+        registryProps.setProperty("listeners", "http://127.0.0.1:0");
+        registry = new SchemaRegistryService(registryProps);
+        registry.start();
+        first = new ReducerService(ReducerConfig.of(reducerProperties("first"))).start();
+        second = new ReducerService(ReducerConfig.of(reducerProperties("second"))).start();
         for (final ReducerService instance : List.of(first, second)) {
             Await.until(instance.applicationServer() + " is running", FOLD_TIMEOUT, () -> get(instance, "/health").status() == 200);
         }
@@ -89,7 +94,7 @@ class ReducerServiceIntegrationTest {
         producerProps.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, AuthorityPartitioner.class);
         try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(), new ByteArraySerializer());
              KafkaProducer<String, FactEnvelope> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
-                     FactFleetTopics.JOURNAL.valueSerde(registry).serializer())) {
+                     FactFleetTopics.JOURNAL.valueSerde(HttpSchemaRegistryClient.forUrl(registry.url())).serializer())) {
             raw.send(new ProducerRecord<>(FactFleetTopics.JOURNAL.name(), 0, "garbage/" + "0".repeat(64),
                     "not a fact".getBytes(StandardCharsets.UTF_8))).get();
             final Random random = new Random(42);
@@ -112,6 +117,9 @@ class ReducerServiceIntegrationTest {
         }
         if (second != null) {
             second.stop();
+        }
+        if (registry != null) {
+            registry.stop();
         }
     }
 
@@ -224,6 +232,7 @@ class ReducerServiceIntegrationTest {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "reducer-it");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDirs.resolve(name).toString());
+        p.put(ReducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
         p.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
         p.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "localhost");
         return p;
