@@ -26,6 +26,7 @@ final class ReleasedSchemas {
         schemas.put("FactEnvelope", FactEnvelope.getClassSchema());
         schemas.put("MaintenanceState", MaintenanceState.getClassSchema());
         schemas.put("RejectedFact", RejectedFact.getClassSchema());
+        schemas.put("FactBatch", io.factfleet.schema.bridge.FactBatch.getClassSchema());
         return schemas;
     }
 
@@ -40,6 +41,11 @@ final class ReleasedSchemas {
 
     static Schema load(final Path version, final String name) throws IOException {
         return new Schema.Parser().parse(version.resolve(name + ".avsc").toFile());
+    }
+
+    /** Whether {@code version} released the contract {@code name} (contracts added later are not in older releases). */
+    static boolean released(final Path version, final String name) {
+        return Files.exists(version.resolve(name + ".avsc"));
     }
 
     private ReleasedSchemas() {

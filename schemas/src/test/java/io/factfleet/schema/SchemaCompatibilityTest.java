@@ -59,6 +59,9 @@ class SchemaCompatibilityTest {
     void currentSchemasReadDataWrittenWithEveryReleasedVersion() throws IOException {
         for (final Path version : ReleasedSchemas.versions()) {
             for (final Map.Entry<String, Schema> e : ReleasedSchemas.current().entrySet()) {
+                if (!ReleasedSchemas.released(version, e.getKey())) {
+                    continue;
+                }
                 final Schema released = ReleasedSchemas.load(version, e.getKey());
                 final SchemaCompatibility.SchemaPairCompatibility result =
                         SchemaCompatibility.checkReaderWriterCompatibility(e.getValue(), released);
