@@ -1,0 +1,74 @@
+package io.factfleet.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the stack keeps everything between runs. Deleting the directory resets the stack.
+ *
+ * <pre>
+ * &lt;data-dir&gt;/
+ *   operator.key            the operator root key's seed (hex, mode 600), generated on first run
+ *   broker/                 the local broker: server.properties, log4j2.xml, cluster.id
+ *   broker/logs/            Kafka's log.dirs (topics, metadata log, meta.properties)
+ *   state/ingest/           fact-ingest's Kafka Streams state.dir
+ *   state/reducer/          the reducer's Kafka Streams state.dir (RocksDB stores)
+ *   demo/authority.properties  the demo authority's keys (only with --demo)
+ *   logs/factfleet.log      the services' log
+ *   logs/broker.log         the broker's output
+ * </pre>
+ *
+ * @param root the data directory, absolute
+ */
+public record DataDirectory(Path root) {
+
+    public DataDirectory {
+        root = root.toAbsolutePath().normalize();
+    }
+
+    /** Creates the directories that must exist before anything starts. */
+    public DataDirectory create() {
+        try {
+            Files.createDirectories(logs());
+            Files.createDirectories(ingestState());
+            Files.createDirectories(reducerState());
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + root + ": " + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    public Path operatorKey() {
+        return root.resolve("operator.key");
+    }
+
+    public Path broker() {
+        return root.resolve("broker");
+    }
+
+    public Path ingestState() {
+        return root.resolve("state").resolve("ingest");
+    }
+
+    public Path reducerState() {
+        return root.resolve("state").resolve("reducer");
+    }
+
+    public Path demoAuthority() {
+        return root.resolve("demo").resolve("authority.properties");
+    }
+
+    public Path logs() {
+        return root.resolve("logs");
+    }
+
+    public Path serviceLog() {
+        return logs().resolve("factfleet.log");
+    }
+
+    public Path brokerLog() {
+        return logs().resolve("broker.log");
+    }
+}

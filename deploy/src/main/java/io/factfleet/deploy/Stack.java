@@ -1,0 +1,374 @@
+package io.factfleet.deploy;
+
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.core.Ed25519Keys;
+import io.factfleet.core.Hashing;
+import io.factfleet.deploy.internal.TopicCreation;
+import io.factfleet.ingest.IngestConfig;
+import io.factfleet.ingest.IngestService;
+import io.factfleet.reducer.ReducerConfig;
+import io.factfleet.reducer.ReducerService;
+import io.factfleet.registry.SchemaRegistryConfig;
+import io.factfleet.registry.SchemaRegistryService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole FactFleet stack in one JVM: a Kafka cluster (a {@link LocalBroker}, or an existing cluster),
+ * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest and the reducer.
+ * This is what {@code factfleet run} starts.
+ *
+ * <pre>{@code
+ * Stack stack = new Stack(settings).start();   // returns once both Streams applications are RUNNING
+ * ... stack.reducerUrl() ...
+ * stack.stop();                                // services in reverse order, then the broker
+ * }</pre>
+ *
+ * <p>{@link #stop()} may be called from another thread (a shutdown hook) while {@link #start()} is
+ * still running: it stops what has started so far and makes {@code start()} give up.
+ */
+public final class Stack implements AutoCloseable {
+    /**
+     * Properties that name one service instance; taken from a shared client configuration they would make the
+     * services collide, so they are ignored there.
+     */
+    public static final Set<String> PER_SERVICE_KEYS = Set.of(StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.STATE_DIR_CONFIG,
+            StreamsConfig.APPLICATION_SERVER_CONFIG, CommonClientConfigs.CLIENT_ID_CONFIG, CommonClientConfigs.GROUP_ID_CONFIG,
+            "transactional.id", "listeners", ReducerConfig.HTTP_PORT_CONFIG, ReducerConfig.HTTP_BIND_HOST_CONFIG);
+    private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
+    private static final String LOCAL_SESSION_TIMEOUT_MS = "10000";
+
+    private final Settings settings;
+    private final Deque<Part> stopInReverse = new ArrayDeque<>();
+    private volatile boolean stopping;
+
+    private Ed25519Keys.SigningKey operatorKey;
+    private LocalBroker broker;
+    private Map<String, String> clientConfig;
+    private SchemaRegistryService registry;
+    private IngestService ingest;
+    private ReducerService reducer;
+
+    public Stack(final Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * Starts everything and waits until fact-ingest and the reducer are RUNNING.
+     *
+     * @throws BrokerStartException  if the local broker cannot start
+     * @throws IllegalStateException if a port is taken, a service fails, or the stack was stopped meanwhile
+     */
+    public Stack start() {
+        final DataDirectory dir = settings.dataDirectory().create();
+        try {
+            if (settings.externalRegistryUrl().isEmpty()) {
+                requirePortFree(settings.registryPort(), "schema registry");
+            }
+            requirePortFree(settings.reducerPort(), "reducer HTTP API");
+            operatorKey = OperatorKey.loadOrCreate(dir.operatorKey());
+
+            final Map<String, String> client = new LinkedHashMap<>(settings.kafkaClientConfig());
+            if (settings.usesLocalBroker()) {
+                broker = LocalBroker.builder(dir.broker())
+                        .logFile(dir.brokerLog())
+                        .port(settings.kafkaPort())
+                        .controllerPort(settings.controllerPort())
+                        .build();
+                started("the Kafka broker", broker::stop, broker::isRunning);
+                broker.start();
+                client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            } else {
+                LOG.info("Using the existing Kafka cluster at {}", client.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG));
+            }
+            clientConfig = Map.copyOf(client);
+            checkNotStopping();
+
+            try (Admin admin = Admin.create(new LinkedHashMap<String, Object>(clientConfig))) {
+                final List<TopicCreation.Plan> plans = new ArrayList<>(TopicCreation.Plan.of(FactFleetTopics.all(), settings.partitions()));
+                if (settings.externalRegistryUrl().isEmpty()) {
+                    // The registry creates its store topic itself if missing, but reads it at once, before every
+                    // broker knows it; created here, with the registry's own layout, it is ready when the registry starts.
+                    plans.add(new TopicCreation.Plan(SchemaRegistryConfig.DEFAULT_TOPIC, 1,
+                            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+                }
+                TopicCreation.createMissing(admin, plans, settings.startTimeout());
+            }
+            checkNotStopping();
+
+            if (settings.externalRegistryUrl().isPresent()) {
+                LOG.info("Using the existing schema registry at {}", registryUrl());
+            } else {
+                registry = new SchemaRegistryService(registryProperties());
+                started("the schema registry", registry::stop, () -> true);
+                registry.start();
+                checkNotStopping();
+            }
+
+            ingest = new IngestService(ingestProperties());
+            started("fact-ingest", ingest::close, () -> true);
+            ingest.start();
+            checkNotStopping();
+
+            reducer = new ReducerService(ReducerConfig.of(reducerProperties()));
+            started("the reducer", reducer::stop, () -> true);
+            reducer.start();
+
+            awaitRunning("fact-ingest", ingest::state);
+            awaitRunning("reducer", reducer::streamsState);
+            LOG.info("FactFleet stack running: Kafka {}, registry {}, reducer {}", bootstrapServers(), registryUrl(), reducerUrl());
+            return this;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+            throw new IllegalStateException("interrupted while starting the stack", e);
+        } catch (final RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    /** Stops the reducer, fact-ingest, the registry and the local broker, in that order. Idempotent. */
+    public void stop() {
+        stopping = true;
+        while (true) {
+            final Part next;
+            synchronized (stopInReverse) {
+                next = stopInReverse.pollFirst();
+            }
+            if (next == null) {
+                return;
+            }
+            try {
+                final boolean wasRunning = next.running().getAsBoolean();
+                next.stop().run();
+                if (wasRunning) {
+                    LOG.info("Stopped {}", next.name());
+                }
+            } catch (final RuntimeException e) {
+                LOG.warn("Failed to stop {} cleanly", next.name(), e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The local broker, when the stack started one. */
+    public Optional<LocalBroker> localBroker() {
+        return Optional.ofNullable(broker);
+    }
+
+    public String bootstrapServers() {
+        return clientConfig.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+    }
+
+    /** The properties every Kafka client of the stack uses: bootstrap servers plus the shared client/security settings. */
+    public Map<String, String> kafkaClientConfig() {
+        return clientConfig;
+    }
+
+    /** The schema registry's URL: the one the stack started, or {@code schema.registry.url} of the shared configuration. */
+    public String registryUrl() {
+        return settings.externalRegistryUrl().orElseGet(() -> registry.url());
+    }
+
+    /** Whether the stack started its own schema registry. */
+    public boolean startedRegistry() {
+        return registry != null;
+    }
+
+    /** {@code http://<host>:<port>} of the reducer's HTTP API. */
+    public URI reducerUrl() {
+        return reducer.httpUri();
+    }
+
+    public Ed25519Keys.SigningKey operatorKey() {
+        return operatorKey;
+    }
+
+    public DataDirectory dataDirectory() {
+        return settings.dataDirectory();
+    }
+
+    private Properties registryProperties() {
+        final Properties p = new Properties();
+        clientConfig.forEach((k, v) -> {
+            if (!k.startsWith("factfleet.")) {
+                p.setProperty(k.equals(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) ? k : "kafkastore." + k, v);
+            }
+        });
+        p.setProperty(SchemaRegistryConfig.LISTENERS_CONFIG, "http://" + settings.httpHost() + ":" + settings.registryPort());
+        return p;
+    }
+
+    private Properties ingestProperties() {
+        final Properties p = new Properties();
+        p.putAll(clientConfig);
+        localStreamsDefaults(p);
+        p.setProperty(StreamsConfig.STATE_DIR_CONFIG, settings.dataDirectory().ingestState().toString());
+        p.setProperty(IngestConfig.SCHEMA_REGISTRY_URL, registryUrl());
+        final String configured = clientConfig.getOrDefault(IngestConfig.OPERATOR_KEYS, "");
+        final String ours = Hashing.hex(operatorKey.publicKey());
+        p.setProperty(IngestConfig.OPERATOR_KEYS, configured.isBlank() ? ours : configured + "," + ours);
+        return p;
+    }
+
+    private Properties reducerProperties() {
+        final Properties p = new Properties();
+        clientConfig.forEach((k, v) -> {
+            if (!k.startsWith("factfleet.")) {
+                p.setProperty(k, v);
+            }
+        });
+        localStreamsDefaults(p);
+        p.setProperty(StreamsConfig.STATE_DIR_CONFIG, settings.dataDirectory().reducerState().toString());
+        p.setProperty(ReducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+        p.setProperty(ReducerConfig.HTTP_PORT_CONFIG, Integer.toString(settings.reducerPort()));
+        p.setProperty(ReducerConfig.HTTP_BIND_HOST_CONFIG, settings.httpHost());
+        // One instance: a standby replica would have nowhere to live.
+        p.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        return p;
+    }
+
+    /**
+     * Kafka Streams does not leave its consumer group when it closes, so after a restart the group waits
+     * for the old member's session to expire before it assigns anything: 45 seconds by default. On the
+     * local broker, where nothing else competes, a 10-second session makes a restart quick.
+     */
+    private void localStreamsDefaults(final Properties p) {
+        if (settings.usesLocalBroker()) {
+            p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, LOCAL_SESSION_TIMEOUT_MS);
+        }
+    }
+
+    private void started(final String name, final Runnable stop, final BooleanSupplier running) {
+        synchronized (stopInReverse) {
+            stopInReverse.addFirst(new Part(name, stop, running));
+        }
+    }
+
+    /** A started (or starting) part of the stack, how to stop it, and whether there is anything to stop. */
+    private record Part(String name, Runnable stop, BooleanSupplier running) {
+    }
+
+    private void checkNotStopping() {
+        if (stopping) {
+            throw new IllegalStateException("the stack was stopped while starting");
+        }
+    }
+
+    private void awaitRunning(final String service, final Supplier<KafkaStreams.State> state) throws InterruptedException {
+        final long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        while (true) {
+            checkNotStopping();
+            final KafkaStreams.State now = state.get();
+            if (now == KafkaStreams.State.RUNNING) {
+                return;
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                throw new IllegalStateException(service + " failed to start (Kafka Streams is " + now + "); see " + settings.dataDirectory().serviceLog());
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException(service + " did not reach RUNNING within " + settings.startTimeout() + " (still " + now
+                        + "); see " + settings.dataDirectory().serviceLog());
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    private void requirePortFree(final int port, final String what) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(settings.httpHost(), port));
+        } catch (final IOException e) {
+            throw new IllegalStateException("Port " + port + " for the " + what + " is already in use on " + settings.httpHost(), e);
+        }
+    }
+
+    /**
+     * What to start and where.
+     *
+     * @param dataDirectory     where everything is kept between runs
+     * @param kafkaPort         the local broker's client port (ignored with an existing cluster)
+     * @param controllerPort    the local broker's controller port; 0 for {@code kafkaPort + 1}
+     * @param registryPort      the schema registry's HTTP port; 0 for any free port
+     * @param reducerPort       the reducer's HTTP port; 0 for any free port
+     * @param httpHost          the interface the registry and the reducer bind
+     * @param partitions        partitions of each topic the stack creates
+     * @param kafkaClientConfig properties for every Kafka client of every service (security settings and the like);
+     *                          with {@code bootstrap.servers} the stack uses that cluster instead of starting a broker,
+     *                          with {@code schema.registry.url} that registry instead of starting one
+     * @param startTimeout      bound of each wait while starting
+     */
+    public record Settings(DataDirectory dataDirectory, int kafkaPort, int controllerPort, int registryPort, int reducerPort,
+                           String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
+        public static final int DEFAULT_REGISTRY_PORT = 8081;
+        public static final int DEFAULT_REDUCER_PORT = 8080;
+        public static final int DEFAULT_PARTITIONS = 6;
+        public static final String DEFAULT_HTTP_HOST = "localhost";
+        public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
+
+        public Settings {
+            Objects.requireNonNull(dataDirectory, "dataDirectory");
+            Objects.requireNonNull(httpHost, "httpHost");
+            Objects.requireNonNull(startTimeout, "startTimeout");
+            if (partitions < 1) {
+                throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
+            }
+            final Map<String, String> shared = new LinkedHashMap<>();
+            kafkaClientConfig.forEach((k, v) -> {
+                if (PER_SERVICE_KEYS.contains(k)) {
+                    LOG.warn("Ignoring {}={} from the shared Kafka client configuration: the stack sets it per service", k, v);
+                } else {
+                    shared.put(k, v);
+                }
+            });
+            kafkaClientConfig = Map.copyOf(shared);
+        }
+
+        /** {@code schema.registry.url}, when the services are to use an existing registry instead of the stack's own. */
+        public Optional<String> externalRegistryUrl() {
+            return Optional.ofNullable(kafkaClientConfig.get(IngestConfig.SCHEMA_REGISTRY_URL)).map(String::strip).filter(s -> !s.isEmpty());
+        }
+
+        /** Whether the stack starts its own broker (no {@code bootstrap.servers} given). */
+        public boolean usesLocalBroker() {
+            final String servers = kafkaClientConfig.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+            return servers == null || servers.isBlank();
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.factfleet.deploy;
+
+import io.factfleet.contracts.ServiceProperties;
+import io.factfleet.core.Hashing;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MarkerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code factfleet} command line. {@code factfleet run} starts the whole stack (see {@link Stack})
+ * and keeps it running until Ctrl-C.
+ *
+ * <pre>
+ * java -cp ... io.factfleet.deploy.StackMain run [--data-dir DIR] [--kafka-port 9092] [--demo] ...
+ * java -cp ... io.factfleet.deploy.StackMain run --bootstrap-servers broker:9093 --kafka-config client.properties
+ * </pre>
+ */
+@Command(name = "factfleet", mixinStandardHelpOptions = true, version = "FactFleet 0.1.0-SNAPSHOT",
+        description = "Signed facts and deterministic maintenance state for offline-first device fleets, on Apache Kafka.",
+        subcommands = {StackMain.Run.class, CommandLine.HelpCommand.class})
+public final class StackMain implements Runnable {
+    /** System property naming the directory of {@code factfleet.log}, read by the logging configuration. */
+    public static final String LOG_DIR_PROPERTY = "factfleet.log.dir";
+    /** Name of the marker of log events that the console leaves out (they are in the log file). */
+    static final String FILE_ONLY = "FILE_ONLY";
+    /** The logging configuration of the command (a classpath resource). */
+    public static final String LOG_CONFIG = "factfleet-stack-log4j2.xml";
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(final String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, for {@code main} and for tests that parse the same options. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new StackMain());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code factfleet run}. */
+    @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Start FactFleet: a local single-node Kafka broker (KRaft, from Kafka's own jars) unless --bootstrap-servers names "
+                    + "an existing cluster, every topic with its policy, the schema registry, fact-ingest and the reducer.",
+                "Everything is kept in the data directory; running again resumes on the same data. Ctrl-C stops everything."},
+            footer = {"",
+                "Kafka client settings for every service can also come from FACTFLEET_* environment variables "
+                    + "(FACTFLEET_SECURITY_PROTOCOL=SASL_SSL sets security.protocol), which override the --kafka-config file."})
+    public static final class Run implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "./.factfleet", paramLabel = "DIR",
+                description = "Where the broker's data, the services' state, keys and logs are kept (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--kafka-port", defaultValue = "9092", paramLabel = "PORT",
+                description = "Port of the local broker (default: ${DEFAULT-VALUE}).")
+        int kafkaPort;
+
+        @Option(names = "--controller-port", defaultValue = "0", paramLabel = "PORT",
+                description = "Port of the local broker's KRaft controller (default: the Kafka port + 1).")
+        int controllerPort;
+
+        @Option(names = "--registry-port", defaultValue = "8081", paramLabel = "PORT",
+                description = "Port of the schema registry; 0 for any free port (default: ${DEFAULT-VALUE}).")
+        int registryPort;
+
+        @Option(names = "--reducer-port", defaultValue = "8080", paramLabel = "PORT",
+                description = "Port of the reducer's HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
+        int reducerPort;
+
+        @Option(names = "--http-host", defaultValue = Stack.Settings.DEFAULT_HTTP_HOST, paramLabel = "HOST",
+                description = "Interface the registry and the reducer listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
+        String httpHost;
+
+        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+                description = "Use this existing Kafka cluster instead of starting a local broker.")
+        String bootstrapServers;
+
+        @Option(names = "--kafka-config", paramLabel = "FILE",
+                description = "Kafka client properties (security.protocol, sasl.*, ssl.*, ...) given to every client of every service; "
+                        + "for an existing cluster.")
+        Path kafkaConfig;
+
+        @Option(names = "--partitions", defaultValue = "6", paramLabel = "N",
+                description = "Partitions of each topic the stack creates (default: ${DEFAULT-VALUE}); existing topics are kept as they are.")
+        int partitions;
+
+        @Option(names = "--demo",
+                description = "Once started, produce signed facts of a demo authority (genesis and journal entries; "
+                        + "one more entry on every later run) and show them through the reducer.")
+        boolean demo;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        /**
+         * The stack's settings from these options, the {@code --kafka-config} file and {@code FACTFLEET_*}
+         * variables of {@code environment} (later wins: file, environment, {@code --bootstrap-servers}).
+         */
+        public Stack.Settings settings(final Map<String, String> environment) {
+            final Map<String, String> overrides = new LinkedHashMap<>();
+            if (bootstrapServers != null && !bootstrapServers.isBlank()) {
+                overrides.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.strip());
+            }
+            if (kafkaConfig != null && !Files.isReadable(kafkaConfig)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--kafka-config " + kafkaConfig + ": no such readable file");
+            }
+            final Properties loaded = ServiceProperties.load(Map.of(), kafkaConfig, environment, overrides);
+            final Map<String, String> client = new LinkedHashMap<>();
+            loaded.stringPropertyNames().forEach(name -> client.put(name, loaded.getProperty(name)));
+            if (kafkaConfig != null && !client.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--kafka-config is for an existing cluster: also give --bootstrap-servers (or bootstrap.servers in " + kafkaConfig + ")");
+            }
+            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, httpHost,
+                    partitions, client, Stack.Settings.DEFAULT_START_TIMEOUT);
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            final PrintWriter out = spec.commandLine().getOut();
+            final PrintWriter err = spec.commandLine().getErr();
+            final Stack.Settings settings = settings(System.getenv());
+            routeLogsTo(settings.dataDirectory().logs());
+            final Logger log = LoggerFactory.getLogger(StackMain.class);
+
+            final Stack stack = new Stack(settings);
+            final AtomicBoolean shuttingDown = new AtomicBoolean();
+            final CountDownLatch stopped = new CountDownLatch(1);
+            final Thread hook = new Thread(() -> {
+                shuttingDown.set(true);
+                out.println();
+                out.println("Stopping FactFleet...");
+                out.flush();
+                stack.stop();
+                out.println("FactFleet stopped. Data kept in " + settings.dataDirectory().root());
+                out.flush();
+                LogManager.shutdown();
+                stopped.countDown();
+            }, "factfleet-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+
+            out.println("Starting FactFleet (data in " + settings.dataDirectory().root() + ", log " + settings.dataDirectory().serviceLog() + ")");
+            out.flush();
+            try {
+                stack.start();
+            } catch (final RuntimeException e) {
+                if (shuttingDown.get()) {
+                    return 130;
+                }
+                log.error(MarkerFactory.getMarker(FILE_ONLY), "FactFleet failed to start", e);
+                err.println();
+                err.println("FactFleet failed to start: " + e.getMessage());
+                if (String.valueOf(e.getMessage()).contains("already in use")) {
+                    err.println("Stop what uses the port, or choose others with --kafka-port, --controller-port, --registry-port, --reducer-port.");
+                }
+                err.println("Details: " + settings.dataDirectory().serviceLog());
+                err.flush();
+                removeHook(hook);
+                stack.stop();
+                LogManager.shutdown();
+                return 1;
+            }
+            printEndpoints(out, stack);
+            if (demo) {
+                runDemo(out, err, log, stack);
+            }
+            out.println();
+            out.println("Press Ctrl-C to stop.");
+            out.flush();
+            stopped.await();
+            return 0;
+        }
+
+        private static void runDemo(final PrintWriter out, final PrintWriter err, final Logger log, final Stack stack) throws InterruptedException {
+            try {
+                final Demo.Result r = Demo.run(stack, Demo.DEFAULT_TIMEOUT);
+                out.println();
+                out.println("Demo authority " + r.authorityId() + ": this run produced " + r.produced()
+                        + " signed fact(s) to factfleet.facts.inbound; fact-ingest admitted them and the reducer folded them.");
+                out.println("  state: " + r.factCount() + " facts (" + r.journalEntries() + " journal entries), digest " + r.digest());
+                out.println("  curl " + r.stateUrl());
+                out.println("  curl " + r.factsUrl());
+            } catch (final RuntimeException e) {
+                log.error(MarkerFactory.getMarker(FILE_ONLY), "The demo failed", e);
+                err.println("The demo failed: " + e.getMessage());
+            }
+            out.flush();
+            err.flush();
+        }
+
+        private static void printEndpoints(final PrintWriter out, final Stack stack) {
+            final DataDirectory dir = stack.dataDirectory();
+            final String kafka = stack.localBroker()
+                    .map(b -> stack.bootstrapServers() + "   (local KRaft broker, pid " + b.pid() + ", cluster id " + b.clusterId() + ")")
+                    .orElse(stack.bootstrapServers() + "   (existing cluster)");
+            final Map<String, String> rows = new LinkedHashMap<>();
+            rows.put("Kafka bootstrap", kafka);
+            rows.put("Schema registry", stack.registryUrl() + (stack.startedRegistry() ? "" : "   (existing registry)"));
+            rows.put("Reducer HTTP API", stack.reducerUrl().toString());
+            rows.put("  state of one", "curl " + stack.reducerUrl() + "/authorities/<authority-id>/state");
+            rows.put("  health", "curl " + stack.reducerUrl() + "/health");
+            rows.put("fact-ingest", "factfleet.facts.inbound -> factfleet.facts.journal | factfleet.facts.rejected");
+            rows.put("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey()) + ")");
+            rows.put("Data directory", dir.root() + "   (kept across runs; delete it to reset)");
+            rows.put("Service log", dir.serviceLog().toString());
+            stack.localBroker().ifPresent(b -> rows.put("Broker log", b.logFile().toString()));
+            out.println();
+            out.println("FactFleet is running.");
+            rows.forEach((name, value) -> out.printf("  %-18s %s%n", name, value));
+        }
+
+        private static void removeHook(final Thread hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (final IllegalStateException shutdownInProgress) {
+                // The hook is running already and stops the stack itself.
+            }
+        }
+    }
+
+    /** Sends the services' log to {@code <dir>/factfleet.log}; called before anything logs. */
+    static void routeLogsTo(final Path dir) {
+        System.setProperty(LOG_DIR_PROPERTY, dir.toAbsolutePath().toString());
+        System.setProperty("log4j2.configurationFile", LOG_CONFIG);
+        final LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.reconfigure();
+    }
+}

@@ -1,0 +1,70 @@
+package io.factfleet.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.registry.SchemaRegistryService;
+import io.factfleet.testkit.KafkaClusterExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code factfleet run --kafka-config FILE} against a cluster and a registry the stack did not start. */
+class ExistingClusterIT {
+    @RegisterExtension
+    static final KafkaClusterExtension KAFKA = KafkaClusterExtension.singleBroker();
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void theStackUsesTheClusterAndRegistryNamedInTheClientFileAndStartsNeither() throws Exception {
+        final Properties registryProps = new Properties();
+        registryProps.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
+        registryProps.setProperty("listeners", "http://127.0.0.1:0");
+        try (SchemaRegistryService existingRegistry = new SchemaRegistryService(registryProps)) {
+            existingRegistry.start();
+            runAgainst(existingRegistry.url());
+        }
+    }
+
+    private void runAgainst(final String registryUrl) throws Exception {
+        final Path clientFile = dataDir.resolve("client.properties");
+        Files.writeString(clientFile, "bootstrap.servers=" + KAFKA.bootstrapServers() + "\nsecurity.protocol=PLAINTEXT\n"
+                + "schema.registry.url=" + registryUrl + "\n");
+        final CommandLine.ParseResult parsed = StackMain.commandLine().parseArgs("run",
+                "--data-dir", dataDir.resolve("data").toString(),
+                "--kafka-config", clientFile.toString(),
+                "--registry-port", "0",
+                "--reducer-port", "0",
+                "--partitions", "2");
+        final Stack.Settings settings = ((StackMain.Run) parsed.subcommand().commandSpec().userObject()).settings(Map.of());
+
+        final Stack stack = new Stack(settings).start();
+        try {
+            assertThat(stack.localBroker()).isEmpty();
+            assertThat(stack.startedRegistry()).isFalse();
+            assertThat(stack.registryUrl()).isEqualTo(registryUrl);
+            assertThat(dataDir.resolve("data/broker")).doesNotExist();
+            assertThat(stack.bootstrapServers()).isEqualTo(KAFKA.bootstrapServers());
+            try (Admin admin = KAFKA.admin()) {
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+                        .contains(FactFleetTopics.INBOUND.name(), FactFleetTopics.JOURNAL.name(), "_schemas");
+            }
+
+            final Demo.Result demo = Demo.run(stack, Duration.ofSeconds(60));
+            assertThat(demo.factCount()).isEqualTo(5);
+            assertThat(demo.authorityId()).startsWith(DemoAuthority.AUTHORITY_ID + "-");
+        } finally {
+            stack.stop();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.factfleet.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.contracts.Topic;
+import io.factfleet.core.AuthorityGenesis;
+import io.factfleet.registry.client.HttpSchemaRegistryClient;
+import io.factfleet.registry.client.SpecificAvroSerializer;
+import io.factfleet.schema.FactEnvelope;
+import io.factfleet.testkit.Await;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The whole stack in this JVM, started from the same options and code as {@code factfleet run}: a real
+ * broker process, the topics, the registry, fact-ingest and the reducer.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StackIT {
+    private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dataDir;
+    private static Stack.Settings settings;
+    private static Stack stack;
+
+    @BeforeAll
+    static void startTheStack() {
+        final CommandLine.ParseResult parsed = StackMain.commandLine().parseArgs("run",
+                "--data-dir", dataDir.toString(),
+                "--kafka-port", Integer.toString(FreePorts.next()),
+                "--controller-port", Integer.toString(FreePorts.next()),
+                "--registry-port", "0",
+                "--reducer-port", "0",
+                "--partitions", "3");
+        final StackMain.Run run = (StackMain.Run) parsed.subcommand().commandSpec().userObject();
+        settings = run.settings(Map.of());
+        stack = new Stack(settings).start();
+    }
+
+    @AfterAll
+    static void stopTheStack() {
+        if (stack != null) {
+            stack.stop();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyTopicIsCreatedWithItsPolicy() throws Exception {
+        try (Admin admin = Admin.create(new HashMap<String, Object>(stack.kafkaClientConfig()))) {
+            final List<ConfigResource> resources = FactFleetTopics.all().stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).collect(Collectors.toList());
+            final Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            for (final Topic<?, ?> topic : FactFleetTopics.all()) {
+                final Config actual = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()));
+                topic.configs().forEach((name, value) -> assertThat(actual.get(name).value()).as(topic.name() + " " + name).isEqualTo(value));
+            }
+            assertThat(admin.describeTopics(List.of(FactFleetTopics.INBOUND.name())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(FactFleetTopics.INBOUND.name()).partitions()).hasSize(3);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aSignedFactProducedToInboundBecomesVisibleThroughTheReducer() throws Exception {
+        final AuthorityGenesis authority = AuthorityGenesis.generate("stack-it", 3, 2);
+        produce(authority.authorityId(), List.of(authority.genesisFact(stack.operatorKey()),
+                authority.device(1).journalEntry(0, bytes("k"), bytes("v"))));
+
+        final URI state = URI.create(stack.reducerUrl() + "/authorities/stack-it/state");
+        Await.until("the genesis and the journal entry are folded", VISIBLE_WITHIN, () -> factCount(state) == 2);
+        assertThat(get(state).path("state").path("journalEntryCount").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(3)
+    void theDemoAddsOneFactToTheSameAuthorityOnEveryLaterRun() throws Exception {
+        final Demo.Result first = Demo.run(stack, VISIBLE_WITHIN);
+        final Demo.Result second = Demo.run(stack, VISIBLE_WITHIN);
+
+        assertThat(first.authorityId()).isEqualTo(DemoAuthority.AUTHORITY_ID);
+        assertThat(first.produced()).isEqualTo(5);
+        assertThat(first.factCount()).isEqualTo(5);
+        assertThat(second.authorityId()).isEqualTo(first.authorityId());
+        assertThat(second.produced()).isEqualTo(1);
+        assertThat(second.factCount()).isEqualTo(6);
+        assertThat(factCount(second.stateUrl())).isEqualTo(6);
+    }
+
+    @Test
+    @Order(4)
+    void aRestartedStackResumesOnTheSameData() throws Exception {
+        final String digestBefore = get(URI.create(stack.reducerUrl() + "/authorities/stack-it/state")).path("digest").asText();
+        final String operatorKeyId = stack.operatorKey().keyId();
+        final LocalBroker firstBroker = stack.localBroker().orElseThrow();
+        final long firstBrokerPid = firstBroker.pid();
+        final String clusterId = firstBroker.clusterId();
+
+        stack.stop();
+        assertThat(ProcessHandle.of(firstBrokerPid).map(ProcessHandle::isAlive).orElse(false)).as("broker process alive").isFalse();
+
+        stack = new Stack(settings).start();
+        final LocalBroker broker = stack.localBroker().orElseThrow();
+        assertThat(broker.formattedByLastStart()).isFalse();
+        assertThat(broker.clusterId()).isEqualTo(clusterId);
+        assertThat(stack.operatorKey().keyId()).isEqualTo(operatorKeyId);
+        final URI state = URI.create(stack.reducerUrl() + "/authorities/stack-it/state");
+        Await.until("the authority's state is served again", VISIBLE_WITHIN, () -> factCount(state) == 2);
+        assertThat(get(state).path("digest").asText()).isEqualTo(digestBefore);
+        assertThat(Files.readString(dataDir.resolve("operator.key")).strip()).hasSize(64);
+    }
+
+    private static void produce(final String authorityId, final List<FactEnvelope> facts) throws Exception {
+        final SpecificAvroSerializer<FactEnvelope> values = new SpecificAvroSerializer<>(HttpSchemaRegistryClient.forUrl(stack.registryUrl()));
+        final Map<String, Object> props = new HashMap<>(stack.kafkaClientConfig());
+        props.put("acks", "all");
+        try (KafkaProducer<String, FactEnvelope> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
+            for (final FactEnvelope fact : facts) {
+                producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), authorityId, fact)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static long factCount(final URI state) throws IOException, InterruptedException {
+        return get(state).path("state").path("factCount").asLong(-1);
+    }
+
+    private static JsonNode get(final URI uri) throws IOException, InterruptedException {
+        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
+    private static byte[] bytes(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
