@@ -26,8 +26,8 @@ public final class SaltedBloomFilter {
         if (salt.length != SALT_BYTES) {
             throw new IllegalArgumentException("the salt is " + SALT_BYTES + " bytes, got " + salt.length);
         }
-        if (hashes < 1 || hashes > 32 || bits < 8) {
-            throw new IllegalArgumentException("a filter needs 1-32 hashes and at least 8 bits");
+        if (hashes < 1 || hashes > 32 || bits < 8 || bits % 8 != 0) {
+            throw new IllegalArgumentException("a filter needs 1-32 hashes and a whole number of bytes of bits");
         }
         this.salt = salt.clone();
         this.hashes = hashes;
@@ -38,7 +38,8 @@ public final class SaltedBloomFilter {
     /** An empty filter sized for {@code expected} elements at false-positive rate {@code fpr}. */
     public static SaltedBloomFilter sized(final byte[] salt, final int expected, final double fpr) {
         final int n = Math.max(1, expected);
-        final int m = Math.max(64, (int) Math.ceil(-n * Math.log(fpr) / (Math.log(2) * Math.log(2))));
+        // Whole bytes, so the receiver's bit count (bytes * 8) is the sender's and indexes agree.
+        final int m = (Math.max(64, (int) Math.ceil(-n * Math.log(fpr) / (Math.log(2) * Math.log(2)))) + 7) / 8 * 8;
         final int k = Math.max(1, Math.min(32, (int) Math.round((double) m / n * Math.log(2))));
         return new SaltedBloomFilter(salt, k, m, new BitSet(m));
     }
