@@ -119,17 +119,35 @@ final class KafkaStore implements AutoCloseable {
      * @throws RegistryApiException 50001 if that does not happen within {@code within}
      */
     void catchUp(final Duration within) {
-        final long endOffset;
+        final long deadline = System.nanoTime() + within.toNanos();
+        long endOffset = -1;
+        while (endOffset < 0) {
+            try {
+                endOffset = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition)
+                    .get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS).offset();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw storeError("Interrupted while reading the end offset of " + config.topic(), e);
+            } catch (final ExecutionException e) {
+                // A topic created a moment ago may not have a leader yet: retriable errors are retried until the deadline.
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) || System.nanoTime() - deadline >= 0) {
+                    throw storeError("Cannot read the end offset of store topic " + config.topic(), e);
+                }
+                pause(100);
+            } catch (final TimeoutException e) {
+                throw storeError("Cannot read the end offset of store topic " + config.topic(), e);
+            }
+        }
+        awaitPosition(endOffset, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    private static void pause(final long millis) {
         try {
-            endOffset = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition)
-                .get(within.toMillis(), TimeUnit.MILLISECONDS).offset();
+            Thread.sleep(millis);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw storeError("Interrupted while reading the end offset of " + config.topic(), e);
-        } catch (final ExecutionException | TimeoutException e) {
-            throw storeError("Cannot read the end offset of store topic " + config.topic(), e);
+            throw storeError("Interrupted while waiting for the store topic", e);
         }
-        awaitPosition(endOffset, within);
     }
 
     /**
@@ -284,6 +302,29 @@ final class KafkaStore implements AutoCloseable {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;
             }
+        }
+        awaitLeader(topic, within);
+    }
+
+    /** A new topic is usable once its partition has a leader; until then reads fail with UnknownTopicOrPartition. */
+    private void awaitLeader(final String topic, final Duration within) throws InterruptedException, TimeoutException {
+        final long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            try {
+                final TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(within.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+                if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (final ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)) {
+                    throw new IllegalStateException("Cannot describe the new store topic " + topic, e);
+                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new TimeoutException("store topic " + topic + " has no leader after " + within);
+            }
+            pause(100);
         }
     }
 
