@@ -1,22 +1,26 @@
 package io.factfleet.bench;
 
 import io.factfleet.core.SignatureVerifier;
+import io.factfleet.ingest.IngestConfig;
+import io.factfleet.ingest.IngestVerifiers;
+import java.util.Properties;
 
 /**
- * The signature verifier fact-ingest verifies every fact with: the one
- * {@code io.factfleet.ingest.IngestService#start()} hands to {@code FactAdmission}. The verify limit
- * must be measured with exactly that implementation; when ingest switches verifier, change this one
- * line with it (the bench prints and records the class it measured).
+ * The signature verifier fact-ingest verifies every fact with, chosen exactly as ingest chooses it
+ * ({@link IngestVerifiers#fromConfig}) from ingest's default configuration, so the verify limit is
+ * measured with the implementation the ingest run uses.
  */
 final class IngestVerifier {
+    private static final SignatureVerifier CURRENT = IngestVerifiers.fromConfig(new IngestConfig(new Properties()));
+
     private IngestVerifier() {
     }
 
     static SignatureVerifier current() {
-        return SignatureVerifier.bouncyCastle();
+        return CURRENT;
     }
 
     static String describe() {
-        return current().getClass().getName();
+        return CURRENT.toString();
     }
 }

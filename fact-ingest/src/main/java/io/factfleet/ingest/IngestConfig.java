@@ -17,6 +17,8 @@ public final class IngestConfig {
     /** Largest accepted inbound record value, in bytes (default 65536). */
     public static final String MAX_FACT_BYTES = "factfleet.ingest.max.fact.bytes";
     public static final int MAX_FACT_BYTES_DEFAULT = 64 * 1024;
+    /** Signature verifier: {@code sodium} (libsodium fast path, BouncyCastle's answers; default) or {@code bouncycastle}. */
+    public static final String VERIFIER = "factfleet.ingest.verifier";
     /** URL of the schema registry (FactFleet's or Confluent's). */
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
 
@@ -31,6 +33,7 @@ public final class IngestConfig {
         d.put(SCHEMA_REGISTRY_URL, "http://localhost:8081");
         d.put(MAX_FACT_BYTES, Integer.toString(MAX_FACT_BYTES_DEFAULT));
         d.put(OPERATOR_KEYS, "");
+        d.put(VERIFIER, "sodium");
         return d;
     }
 

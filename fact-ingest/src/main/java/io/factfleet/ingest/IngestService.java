@@ -40,7 +40,9 @@ public final class IngestService implements AutoCloseable {
         if (operators.isEmpty()) {
             LOG.warn("{} is empty: no authority can be created until an operator root key is configured", IngestConfig.OPERATOR_KEYS);
         }
-        final FactAdmission admission = new FactAdmission(operators, SignatureVerifier.bouncyCastle());
+        final SignatureVerifier verifier = IngestVerifiers.fromConfig(config);
+        LOG.info("Verifying signatures with {}", verifier);
+        final FactAdmission admission = new FactAdmission(operators, verifier);
         streams = new KafkaStreams(IngestTopology.build(registry, admission, config.maxFactBytes(), counters), config.streamsProperties());
         // A failure that is not the record's fault (for example the registry being unreachable) is
         // retried by a fresh thread from the last commit; poison records never get here.

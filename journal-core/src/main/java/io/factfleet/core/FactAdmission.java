@@ -56,11 +56,19 @@ public final class FactAdmission {
      * the authority has no genesis yet). Verifies the envelope signature exactly once.
      */
     public Decision admit(final MaintenanceState rosterState, final FactEnvelope fact) {
-        final FactBody body = fact.getBody();
         if (!Facts.idMatchesBody(fact)) {
             return reject(RejectionCode.FACT_ID_MISMATCH, "the fact id is not the SHA-256 of the fact's canonical body bytes "
-                    + "(computed " + Hashing.hex(Facts.factId(body)) + "); re-seal the fact after changing it");
+                    + "(computed " + Hashing.hex(Facts.factId(fact.getBody())) + "); re-seal the fact after changing it");
         }
+        return admitWithCheckedId(rosterState, fact);
+    }
+
+    /**
+     * {@link #admit} for a caller that has already checked {@link Facts#idMatchesBody} (ingest checks
+     * it before its duplicate lookup, and hashing the body is not free).
+     */
+    public Decision admitWithCheckedId(final MaintenanceState rosterState, final FactEnvelope fact) {
+        final FactBody body = fact.getBody();
         final boolean created = rosterState != null && rosterState.getCreated();
         if (body.getPayload() instanceof AuthorityCreated) {
             if (created) {

@@ -42,6 +42,19 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> rosters;
     private KeyValueStore<String, byte[]> factIds;
+    /**
+     * Decoded roster states of recently seen authorities, mirroring the roster store (every write
+     * to the store goes through {@link #rosterOf}'s cache too). A new processor, which Streams
+     * creates whenever a task is re-initialised (migration, or an aborted transaction), starts
+     * empty and reads the store, so the cache never outlives the store contents it mirrors.
+     */
+    private final java.util.Map<String, MaintenanceState> rosterCache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(final java.util.Map.Entry<String, MaintenanceState> eldest) {
+            return size() > ROSTER_CACHE_SIZE;
+        }
+    };
+    private static final int ROSTER_CACHE_SIZE = 10_000;
 
     public AdmissionProcessor(final SpecificAvroDeserializer<FactEnvelope> deserializer, final FactAdmission admission,
                               final int maxFactBytes, final IngestCounters counters) {
@@ -116,17 +129,34 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
             counters.duplicate(); // the same fact again: a no-op, not an error
             return;
         }
-        final byte[] rosterBytes = rosters.get(authority);
-        final MaintenanceState roster = rosterBytes == null ? null : Canonical.decode(rosterBytes, MaintenanceState.class);
-        final FactAdmission.Decision decision = admission.admit(roster, fact);
+        final MaintenanceState roster = rosterOf(authority);
+        final FactAdmission.Decision decision = admission.admitWithCheckedId(roster, fact);
         if (decision.admission() instanceof Admission.Rejected rejected) {
             reject(record, authority, factId, rejected.code(), rejected.message());
             return;
         }
-        decision.rosterStateAfter().ifPresent(after -> rosters.put(authority, Canonical.bytes(after)));
+        decision.rosterStateAfter().ifPresent(after -> {
+            rosters.put(authority, Canonical.bytes(after));
+            rosterCache.put(authority, after);
+        });
         factIds.put(journalKey, SEEN);
         counters.accepted();
         context.forward(new Record<String, Object>(journalKey, record.value(), record.timestamp(), record.headers()), IngestTopology.JOURNAL_SINK);
+    }
+
+    /** The authority's roster state (never mutated by admission, which copies before changing it). */
+    private MaintenanceState rosterOf(final String authority) {
+        final MaintenanceState cached = rosterCache.get(authority);
+        if (cached != null) {
+            return cached;
+        }
+        final byte[] bytes = rosters.get(authority);
+        if (bytes == null) {
+            return null;
+        }
+        final MaintenanceState decoded = Canonical.decode(bytes, MaintenanceState.class);
+        rosterCache.put(authority, decoded);
+        return decoded;
     }
 
     private void reject(final Record<String, byte[]> record, final String authority, final String factId, final RejectionCode code,
