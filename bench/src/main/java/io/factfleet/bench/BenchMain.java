@@ -84,11 +84,11 @@ public final class BenchMain implements Callable<Integer> {
     long rawRecords;
     @Option(names = "--raw-warmup-records", defaultValue = "100000", description = "records sent and read on a separate topic first, untimed (default ${DEFAULT-VALUE})")
     long rawWarmupRecords;
-    @Option(names = "--facts", defaultValue = "60000", description = "M: signed facts through ingest, genesis facts included (default ${DEFAULT-VALUE})")
+    @Option(names = "--facts", defaultValue = "120000", description = "M: signed facts through ingest, genesis facts included (default ${DEFAULT-VALUE})")
     int facts;
     @Option(names = "--authorities", defaultValue = "60", description = "authorities the M facts are spread over (default ${DEFAULT-VALUE})")
     int authorities;
-    @Option(names = "--warmup-facts", defaultValue = "30000", description = "facts through ingest (and a throw-away reducer) before the timed runs, on 6 other authorities (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup-facts", defaultValue = "120000", description = "facts through ingest (and a throw-away reducer) before the timed runs, on 6 other authorities (default ${DEFAULT-VALUE})")
     int warmupFacts;
     @Option(names = "--record-bytes", defaultValue = "200", description = "target size of a serialized JournalEntry fact (default ${DEFAULT-VALUE})")
     int targetRecordBytes;
