@@ -1,0 +1,183 @@
+package io.factfleet.device;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.core.Canonical;
+import io.factfleet.core.Ed25519Keys;
+import io.factfleet.core.Hashing;
+import io.factfleet.core.RequestSignatures;
+import io.factfleet.core.SaltedBloomFilter;
+import io.factfleet.schema.FactEnvelope;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The device's side of edge-bridge/PROTOCOL.md: every request signed with the device key, facts
+ * submitted as Avro, catch-up by cursor (or a salted Bloom filter), pending work by long-poll.
+ * Thread-safe. Failures are {@link BridgeException}s with the protocol's error code; a network
+ * failure has status 0 and code {@code UNREACHABLE}.
+ */
+public final class BridgeClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final URI base;
+    private final String authorityId;
+    private final String deviceId;
+    private final Ed25519Keys.SigningKey key;
+    private final HttpClient http;
+    private final LongSupplier clock;
+
+    public BridgeClient(final URI base, final String authorityId, final String deviceId, final Ed25519Keys.SigningKey key,
+                        final LongSupplier clock) {
+        this.base = base;
+        this.authorityId = authorityId;
+        this.deviceId = deviceId;
+        this.key = key;
+        this.clock = clock;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** The bridge's answer for one submitted fact. */
+    public record SubmitResult(String factId, Outbox.Outcome outcome, String code, String message) {
+    }
+
+    /** What a sync round returned. */
+    public record SyncAnswer(String indexId, long upToSeq, boolean complete, byte[] merkleRoot, long factCount, List<FactEnvelope> facts,
+                             long requestBytes, long responseBytes) {
+    }
+
+    /** Ingest's verdict on a fact. */
+    public record FactStatus(String factId, String status, String code, String message) {
+    }
+
+    public List<SubmitResult> submit(final List<FactEnvelope> facts) {
+        final ObjectNode body = JSON.createObjectNode();
+        final ArrayNode array = body.putArray("facts");
+        for (final FactEnvelope fact : facts) {
+            array.add(Base64.getEncoder().encodeToString(Canonical.bytes(fact)));
+        }
+        final JsonNode answer = send("POST", "/v1/authorities/" + authorityId + "/facts", bytes(body), "application/vnd.factfleet.fact-batch+json",
+                Duration.ofSeconds(30)).body;
+        final List<SubmitResult> results = new ArrayList<>();
+        for (final JsonNode r : answer.path("results")) {
+            results.add(new SubmitResult(r.path("factId").asText(), Outbox.Outcome.valueOf(r.path("status").asText()),
+                    r.path("code").isMissingNode() || r.path("code").isNull() ? null : r.path("code").asText(),
+                    r.path("message").isMissingNode() || r.path("message").isNull() ? null : r.path("message").asText()));
+        }
+        return results;
+    }
+
+    public SyncAnswer sync(final String indexId, final long afterSeq, final byte[] merkleRoot, final SaltedBloomFilter bloom,
+                           final boolean includeOwn) {
+        final ObjectNode body = JSON.createObjectNode();
+        body.put("indexId", indexId);
+        body.put("afterSeq", afterSeq);
+        body.put("merkleRoot", Hashing.hex(merkleRoot));
+        body.put("includeOwn", includeOwn);
+        if (bloom == null) {
+            body.putNull("bloom");
+        } else {
+            final ObjectNode b = body.putObject("bloom");
+            b.put("salt", Hashing.hex(bloom.salt()));
+            b.put("hashes", bloom.hashes());
+            b.put("bits", Base64.getEncoder().encodeToString(bloom.bitBytes()));
+        }
+        final byte[] request = bytes(body);
+        final Answer answer = send("POST", "/v1/authorities/" + authorityId + "/sync", request, "application/json", Duration.ofSeconds(60));
+        final JsonNode a = answer.body;
+        final List<FactEnvelope> facts = new ArrayList<>();
+        long factBytes = 0;
+        for (final JsonNode f : a.path("facts")) {
+            final byte[] raw = Base64.getDecoder().decode(f.asText());
+            factBytes += raw.length;
+            facts.add(Canonical.decode(raw, FactEnvelope.class));
+        }
+        return new SyncAnswer(a.path("indexId").asText(), a.path("upToSeq").asLong(), a.path("complete").asBoolean(),
+                Hashing.unhex(a.path("merkleRoot").asText()), a.path("factCount").asLong(), facts, request.length,
+                answer.bytes - Math.round(factBytes * 4.0 / 3.0));
+    }
+
+    public List<FactStatus> statuses(final List<String> factIds) {
+        final ObjectNode body = JSON.createObjectNode();
+        final ArrayNode ids = body.putArray("factIds");
+        factIds.forEach(ids::add);
+        final JsonNode a = send("POST", "/v1/authorities/" + authorityId + "/facts/status", bytes(body), "application/json",
+                Duration.ofSeconds(30)).body;
+        final List<FactStatus> out = new ArrayList<>();
+        for (final JsonNode s : a.path("statuses")) {
+            out.add(new FactStatus(s.path("factId").asText(), s.path("status").asText(), text(s, "code"), text(s, "message")));
+        }
+        return out;
+    }
+
+    /** Long-polls for what awaits this device; empty when the wait ended with nothing. */
+    public Optional<JsonNode> pending(final Duration wait) {
+        final JsonNode a = send("GET", "/v1/authorities/" + authorityId + "/devices/" + deviceId + "/pending?wait=" + wait.toSeconds(),
+                new byte[0], null, wait.plusSeconds(10)).body;
+        return Optional.of(a);
+    }
+
+    private static String text(final JsonNode node, final String field) {
+        final JsonNode v = node.path(field);
+        return v.isMissingNode() || v.isNull() ? null : v.asText();
+    }
+
+    private record Answer(JsonNode body, long bytes) {
+    }
+
+    private Answer send(final String method, final String pathWithQuery, final byte[] body, final String contentType, final Duration timeout) {
+        final byte[] nonceBytes = new byte[16];
+        RANDOM.nextBytes(nonceBytes);
+        final String auth = RequestSignatures.header(method, pathWithQuery, body, clock.getAsLong(), Hashing.hex(nonceBytes),
+                authorityId, deviceId, key);
+        final HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(pathWithQuery)).timeout(timeout)
+                .header("Authorization", auth)
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        final HttpResponse<byte[]> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (final IOException e) {
+            throw new BridgeException(0, "UNREACHABLE", "the bridge at " + base + " did not answer: " + e, null);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BridgeException(0, "INTERRUPTED", "interrupted while talking to the bridge", null);
+        }
+        final JsonNode json;
+        try {
+            json = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
+        } catch (final IOException e) {
+            throw new BridgeException(response.statusCode(), "BAD_RESPONSE", "the bridge answered something that is not JSON", null);
+        }
+        if (response.statusCode() / 100 != 2) {
+            final Duration retryAfter = response.headers().firstValue("Retry-After").map(v -> Duration.ofSeconds(Long.parseLong(v.strip()))).orElse(null);
+            throw new BridgeException(response.statusCode(), json.path("code").asText("HTTP_" + response.statusCode()),
+                    json.path("message").asText(new String(response.body(), StandardCharsets.UTF_8)), retryAfter);
+        }
+        return new Answer(json, response.body().length);
+    }
+
+    private static byte[] bytes(final JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (final IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+package io.factfleet.device;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.factfleet.core.DeviceSigner;
+import io.factfleet.core.Ed25519Keys;
+import io.factfleet.core.Facts;
+import io.factfleet.core.Hashing;
+import io.factfleet.core.MerkleRoot;
+import io.factfleet.core.Reducer;
+import io.factfleet.core.SaltedBloomFilter;
+import io.factfleet.device.internal.DeviceStorageException;
+import io.factfleet.device.internal.Sqlite;
+import io.factfleet.schema.FactEnvelope;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * A device: its key, its durable outbox, its local replica, and the loops that move facts to and
+ * from the edge bridge. {@link #sign} signs a fact at the replica's identity epoch and stores it in
+ * the outbox before returning; {@link #flush} sends what is due, with backoff, until the bridge
+ * acknowledges it; {@link #sync} catches the replica up with the server's journal; {@link #pollPending}
+ * asks what awaits this device. Call them from your own scheduler, or let {@link #runOnce} do one
+ * round of each.
+ */
+public final class DeviceAgent implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int BATCH = 200;
+
+    private final String authorityId;
+    private final String deviceId;
+    private final DeviceSigner signer;
+    private final Outbox outbox;
+    private final LocalReplica replica;
+    private final BridgeClient bridge;
+    private final Backoff backoff;
+    private final LongSupplier clock;
+    private final Connection syncDb;
+    private final Map<String, FactEnvelope> ownUnconfirmed = new LinkedHashMap<>();
+
+    /** The anti-entropy figures of the last sync, for operators and the bench. */
+    public record SyncReport(int roundTrips, long overheadBytes, int factsReceived, boolean inSync, String mode) {
+    }
+
+    private DeviceAgent(final String authorityId, final String deviceId, final Ed25519Keys.SigningKey key, final Path dataDir,
+                        final URI bridgeUri, final Backoff backoff, final LongSupplier clock) {
+        this.authorityId = authorityId;
+        this.deviceId = deviceId;
+        this.clock = clock;
+        this.signer = new DeviceSigner(authorityId, deviceId, key, clock);
+        this.outbox = Outbox.open(dataDir.resolve("outbox.db"));
+        this.replica = LocalReplica.open(dataDir.resolve("replica.db"), authorityId, Reducer.standard());
+        this.bridge = new BridgeClient(bridgeUri, authorityId, deviceId, key, clock);
+        this.backoff = backoff;
+        this.syncDb = Sqlite.open(dataDir.resolve("sync.db"));
+        try (Statement s = syncDb.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), index_id TEXT NOT NULL, after_seq INTEGER NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS own_unconfirmed (fact_id TEXT PRIMARY KEY, fact BLOB NOT NULL)");
+            try (ResultSet rs = s.executeQuery("SELECT fact FROM own_unconfirmed")) {
+                while (rs.next()) {
+                    final FactEnvelope fact = io.factfleet.core.Canonical.decode(rs.getBytes(1), FactEnvelope.class);
+                    ownUnconfirmed.put(Facts.idHex(fact), fact);
+                }
+            }
+        } catch (final SQLException e) {
+            throw new DeviceStorageException("cannot open the sync state: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens a device whose key lives in {@code dataDir/device.key} (created on first use) and whose
+     * outbox, replica and cursor live beside it.
+     */
+    public static DeviceAgent open(final String authorityId, final String deviceId, final Path dataDir, final URI bridgeUri) {
+        return open(authorityId, deviceId, DeviceKeyStore.loadOrCreate(dataDir.resolve("device.key")), dataDir, bridgeUri,
+                new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30)), System::currentTimeMillis);
+    }
+
+    public static DeviceAgent open(final String authorityId, final String deviceId, final Ed25519Keys.SigningKey key, final Path dataDir,
+                                   final URI bridgeUri, final Backoff backoff, final LongSupplier clock) {
+        return new DeviceAgent(authorityId, deviceId, key, dataDir, bridgeUri, backoff, clock);
+    }
+
+    public String deviceId() {
+        return deviceId;
+    }
+
+    public LocalReplica replica() {
+        return replica;
+    }
+
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    /** Signs {@code payload} at the replica's identity epoch and stores it durably in the outbox. */
+    public FactEnvelope sign(final Object payload) {
+        final long epoch = Math.max(0, replica.state().getIdentityEpoch());
+        final FactEnvelope fact = signer.sign(epoch, payload);
+        outbox.enqueue(fact, clock.getAsLong());
+        return fact;
+    }
+
+    /** Stores an already signed fact (for example one signed by the authority's admin) in the outbox. */
+    public void enqueue(final FactEnvelope fact) {
+        outbox.enqueue(fact, clock.getAsLong());
+    }
+
+    /**
+     * Sends every due fact in batches; returns how many the bridge acknowledged. A batch the bridge
+     * could not take is retried later with backoff; nothing leaves the outbox unacknowledged.
+     */
+    public int flush() {
+        int acknowledged = 0;
+        while (true) {
+            final List<Outbox.PendingFact> due = outbox.due(clock.getAsLong(), BATCH);
+            if (due.isEmpty()) {
+                return acknowledged;
+            }
+            final List<BridgeClient.SubmitResult> results;
+            try {
+                results = bridge.submit(due.stream().map(Outbox.PendingFact::fact).toList());
+            } catch (final BridgeException e) {
+                for (final Outbox.PendingFact p : due) {
+                    final Duration wait = e.retryAfter().orElse(backoff.delay(p.attempts()));
+                    outbox.retryAt(p.factId(), clock.getAsLong() + wait.toMillis());
+                }
+                return acknowledged;
+            }
+            final Map<String, Outbox.PendingFact> byId = new LinkedHashMap<>();
+            due.forEach(p -> byId.put(p.factId(), p));
+            for (final BridgeClient.SubmitResult r : results) {
+                final Outbox.PendingFact p = byId.get(r.factId());
+                if (p == null) {
+                    continue;
+                }
+                if (r.outcome() != Outbox.Outcome.REJECTED) {
+                    rememberOwn(p.fact());
+                }
+                outbox.acknowledge(r.factId(), r.outcome(), r.code(), r.message(), clock.getAsLong());
+                acknowledged++;
+            }
+        }
+    }
+
+    /**
+     * Catches the replica up with the server's journal (edge-bridge/PROTOCOL.md): by cursor when it
+     * has one, else with a salted Bloom filter of what it holds; repeats until its Merkle root
+     * equals the server's or a bounded number of rounds passed.
+     */
+    public SyncReport sync() {
+        int rounds = 0;
+        long overhead = 0;
+        int received = 0;
+        String mode = "cursor";
+        Cursor cursor = cursor();
+        boolean inSync = false;
+        while (rounds < 8 && !inSync) {
+            final SaltedBloomFilter bloom;
+            if (cursor == null) {
+                mode = "bloom";
+                final byte[] salt = new byte[SaltedBloomFilter.SALT_BYTES];
+                RANDOM.nextBytes(salt);
+                final List<byte[]> ids = new ArrayList<>();
+                replica.facts().forEach(f -> ids.add(Facts.id(f)));
+                ownUnconfirmed.values().forEach(f -> ids.add(Facts.id(f)));
+                bloom = SaltedBloomFilter.of(salt, Math.max(ids.size(), 16), 0.001, ids);
+            } else {
+                bloom = null;
+            }
+            final BridgeClient.SyncAnswer answer = bridge.sync(cursor == null ? "" : cursor.indexId(), cursor == null ? 0 : cursor.afterSeq(),
+                    replica.merkleRoot(), bloom, cursor == null);
+            rounds++;
+            overhead += answer.requestBytes() + answer.responseBytes();
+            for (final FactEnvelope fact : answer.facts()) {
+                if (replica.add(fact)) {
+                    received++;
+                }
+                forgetOwn(Facts.idHex(fact));
+            }
+            if (cursor != null && !cursor.indexId().equals(answer.indexId())) {
+                cursor = null; // the server's numbering changed: fall back to the Bloom filter
+                continue;
+            }
+            cursor = new Cursor(answer.indexId(), answer.upToSeq());
+            saveCursor(cursor);
+            if (!answer.complete()) {
+                continue;
+            }
+            inSync = Arrays.equals(replica.merkleRoot(), answer.merkleRoot()) || confirmOwn(answer.merkleRoot());
+            if (!inSync && mode.equals("bloom")) {
+                cursor = null; // a Bloom false positive hid a fact: another round with a new salt
+            } else if (!inSync) {
+                cursor = null;
+            }
+        }
+        return new SyncReport(rounds, overhead, received, inSync, mode);
+    }
+
+    /**
+     * The server does not send back facts this device signed; the device adds them to its replica
+     * once the server's root shows they are in the journal. Returns whether the replica is in sync.
+     */
+    private boolean confirmOwn(final byte[] serverRoot) {
+        if (ownUnconfirmed.isEmpty()) {
+            return false;
+        }
+        final List<byte[]> ids = new ArrayList<>();
+        replica.facts().forEach(f -> ids.add(Facts.id(f)));
+        ownUnconfirmed.values().forEach(f -> ids.add(Facts.id(f)));
+        if (Arrays.equals(MerkleRoot.of(ids), serverRoot)) {
+            new ArrayList<>(ownUnconfirmed.values()).forEach(f -> {
+                replica.add(f);
+                forgetOwn(Facts.idHex(f));
+            });
+            return true;
+        }
+        // Some of our own facts are not in the journal (yet, or rejected by ingest): ask.
+        for (final BridgeClient.FactStatus s : bridge.statuses(new ArrayList<>(ownUnconfirmed.keySet()))) {
+            final FactEnvelope fact = ownUnconfirmed.get(s.factId());
+            if (fact == null) {
+                continue;
+            }
+            if ("IN_JOURNAL".equals(s.status())) {
+                replica.add(fact);
+                forgetOwn(s.factId());
+            } else if ("REJECTED".equals(s.status())) {
+                outbox.acknowledge(s.factId(), Outbox.Outcome.REJECTED, s.code(), s.message(), clock.getAsLong());
+                forgetOwn(s.factId());
+            }
+        }
+        return Arrays.equals(replica.merkleRoot(), serverRoot);
+    }
+
+    /** One long-poll for pending work; the listener hears about it when there is any. */
+    public void pollPending(final Duration wait, final Consumer<JsonNode> listener) {
+        bridge.pending(wait).filter(p -> p.path("snapshotApprovals").size() > 0 || p.path("upgradeReadiness").size() > 0)
+                .ifPresent(listener);
+    }
+
+    /** One round: send what is due, then catch up. */
+    public SyncReport runOnce() {
+        flush();
+        return sync();
+    }
+
+    /** The facts this device signed that the bridge took but the replica does not hold yet. */
+    public int unconfirmedOwnFacts() {
+        return ownUnconfirmed.size();
+    }
+
+    private record Cursor(String indexId, long afterSeq) {
+    }
+
+    private Cursor cursor() {
+        try (Statement s = syncDb.createStatement(); ResultSet rs = s.executeQuery("SELECT index_id, after_seq FROM cursor WHERE id = 1")) {
+            return rs.next() ? new Cursor(rs.getString(1), rs.getLong(2)) : null;
+        } catch (final SQLException e) {
+            throw new DeviceStorageException("cannot read the sync cursor: " + e.getMessage(), e);
+        }
+    }
+
+    private void saveCursor(final Cursor cursor) {
+        try (PreparedStatement p = syncDb.prepareStatement("INSERT OR REPLACE INTO cursor (id, index_id, after_seq) VALUES (1, ?, ?)")) {
+            p.setString(1, cursor.indexId());
+            p.setLong(2, cursor.afterSeq());
+            p.executeUpdate();
+        } catch (final SQLException e) {
+            throw new DeviceStorageException("cannot save the sync cursor: " + e.getMessage(), e);
+        }
+    }
+
+    private void rememberOwn(final FactEnvelope fact) {
+        final String id = Facts.idHex(fact);
+        if (replica.contains(id) || ownUnconfirmed.containsKey(id)) {
+            return;
+        }
+        try (PreparedStatement p = syncDb.prepareStatement("INSERT OR IGNORE INTO own_unconfirmed (fact_id, fact) VALUES (?, ?)")) {
+            p.setString(1, id);
+            p.setBytes(2, io.factfleet.core.Canonical.bytes(fact));
+            p.executeUpdate();
+        } catch (final SQLException e) {
+            throw new DeviceStorageException("cannot remember fact " + id + ": " + e.getMessage(), e);
+        }
+        ownUnconfirmed.put(id, fact);
+    }
+
+    private void forgetOwn(final String factId) {
+        if (ownUnconfirmed.remove(factId) == null) {
+            return;
+        }
+        try (PreparedStatement p = syncDb.prepareStatement("DELETE FROM own_unconfirmed WHERE fact_id = ?")) {
+            p.setString(1, factId);
+            p.executeUpdate();
+        } catch (final SQLException e) {
+            throw new DeviceStorageException("cannot forget fact " + factId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        outbox.close();
+        replica.close();
+        try {
+            syncDb.close();
+        } catch (final SQLException e) {
+            throw new DeviceStorageException("cannot close the sync state: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DeviceAgent[" + authorityId + "/" + deviceId + " key " + signer.key().keyId() + ", replica " + Hashing.hex(replica.merkleRoot()).substring(0, 12) + "]";
+    }
+}
