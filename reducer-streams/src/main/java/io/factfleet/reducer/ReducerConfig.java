@@ -30,6 +30,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *       server at; a port of 0 is replaced by the port actually bound</td></tr>
  *   <tr><td>{@value #HTTP_FORWARD_TIMEOUT_MS_CONFIG}</td><td>{@value #DEFAULT_HTTP_FORWARD_TIMEOUT_MS}</td><td>timeout of a query forwarded to the owning instance</td></tr>
  *   <tr><td>{@value #HTTP_RETRY_AFTER_SECONDS_CONFIG}</td><td>{@value #DEFAULT_HTTP_RETRY_AFTER_SECONDS}</td><td>{@code Retry-After} of a 503 while stores rebalance</td></tr>
+ *   <tr><td>{@value #REJECTED_RETENTION_MS_CONFIG}</td><td>30 days</td><td>how long a fact's rejection is remembered for its status</td></tr>
  * </table>
  *
  * <p>{@link ReducerMain} layers a properties file and the environment with
@@ -47,10 +48,13 @@ public final class ReducerConfig {
     public static final long DEFAULT_HTTP_FORWARD_TIMEOUT_MS = 5_000;
     public static final String HTTP_RETRY_AFTER_SECONDS_CONFIG = "http.retry.after.seconds";
     public static final int DEFAULT_HTTP_RETRY_AFTER_SECONDS = 2;
+    public static final String REJECTED_RETENTION_MS_CONFIG = "rejected.retention.ms";
+    /** The rejected topic's own retention (30 days). */
+    public static final long DEFAULT_REJECTED_RETENTION_MS = Duration.ofDays(30).toMillis();
 
     /** Keys that are the reducer's own and are not handed to Kafka Streams (nor are the registry client's). */
     private static final Set<String> OWN_KEYS = Set.of(HTTP_PORT_CONFIG, HTTP_BIND_HOST_CONFIG,
-            HTTP_FORWARD_TIMEOUT_MS_CONFIG, HTTP_RETRY_AFTER_SECONDS_CONFIG);
+            HTTP_FORWARD_TIMEOUT_MS_CONFIG, HTTP_RETRY_AFTER_SECONDS_CONFIG, REJECTED_RETENTION_MS_CONFIG);
     private static final String REGISTRY_PREFIX = "schema.registry.";
     private static final String BASIC_AUTH_PREFIX = "basic.auth.";
 
@@ -72,6 +76,7 @@ public final class ReducerConfig {
         p.putIfAbsent(HTTP_BIND_HOST_CONFIG, DEFAULT_HTTP_BIND_HOST);
         p.putIfAbsent(HTTP_FORWARD_TIMEOUT_MS_CONFIG, String.valueOf(DEFAULT_HTTP_FORWARD_TIMEOUT_MS));
         p.putIfAbsent(HTTP_RETRY_AFTER_SECONDS_CONFIG, String.valueOf(DEFAULT_HTTP_RETRY_AFTER_SECONDS));
+        p.putIfAbsent(REJECTED_RETENTION_MS_CONFIG, String.valueOf(DEFAULT_REJECTED_RETENTION_MS));
         return new ReducerConfig(p);
     }
 
@@ -135,6 +140,11 @@ public final class ReducerConfig {
 
     public Duration forwardTimeout() {
         return Duration.ofMillis(Long.parseLong(properties.getProperty(HTTP_FORWARD_TIMEOUT_MS_CONFIG).trim()));
+    }
+
+    /** How long a rejection is kept in the rejected-facts store (by its {@code rejectedAtMillis}). */
+    public Duration rejectedRetention() {
+        return Duration.ofMillis(Long.parseLong(properties.getProperty(REJECTED_RETENTION_MS_CONFIG).trim()));
     }
 
     public int retryAfterSeconds() {

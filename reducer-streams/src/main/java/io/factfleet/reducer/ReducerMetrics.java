@@ -21,6 +21,9 @@ public final class ReducerMetrics {
     private final AtomicLong prunedFacts = new AtomicLong();
     private final AtomicLong processingErrors = new AtomicLong();
     private final AtomicLong deserializationErrors = new AtomicLong();
+    private final AtomicLong rejectionsRecorded = new AtomicLong();
+    private final AtomicLong rejectionsSkipped = new AtomicLong();
+    private final AtomicLong rejectionsExpired = new AtomicLong();
 
     /** A new fact was added to the index and folded into its authority's state. */
     public void factFolded() {
@@ -52,14 +55,31 @@ public final class ReducerMetrics {
         deserializationErrors.incrementAndGet();
     }
 
+    /** A rejection from ingest was recorded for its fact's status. */
+    public void rejectionRecorded() {
+        rejectionsRecorded.incrementAndGet();
+    }
+
+    /** A rejection could not be recorded (no valid authority or fact id, or a key that is not its authority). */
+    public void rejectionSkipped() {
+        rejectionsSkipped.incrementAndGet();
+    }
+
+    /** A recorded rejection was older than the retention and was deleted. */
+    public void rejectionExpired() {
+        rejectionsExpired.incrementAndGet();
+    }
+
     /** The counters now. */
     public Snapshot snapshot() {
         return new Snapshot(factsFolded.get(), duplicateFacts.get(), refolds.get(), prunedFacts.get(),
-                processingErrors.get(), deserializationErrors.get());
+                processingErrors.get(), deserializationErrors.get(), rejectionsRecorded.get(), rejectionsSkipped.get(),
+                rejectionsExpired.get());
     }
 
     /** The counters at one moment; the JSON of {@code GET /metrics}. */
     public record Snapshot(long factsFolded, long duplicateFacts, long refolds, long prunedFacts,
-                           long processingErrors, long deserializationErrors) {
+                           long processingErrors, long deserializationErrors, long rejectionsRecorded,
+                           long rejectionsSkipped, long rejectionsExpired) {
     }
 }

@@ -1,16 +1,29 @@
 package io.factfleet.reducer;
 
+import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.reducer.internal.AuthorityRouter;
 import io.factfleet.reducer.internal.LocalAuthorityViews;
+import io.factfleet.reducer.internal.ProtocolViews;
 import io.factfleet.reducer.internal.ReducerHttpApi;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SchemaRegistryClient;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -38,10 +51,16 @@ import org.slf4j.LoggerFactory;
  * port it actually bound, then Kafka Streams; it returns without waiting for Streams to reach
  * RUNNING ({@code GET /health} says when). Several instances with the same {@code application.id}
  * and different {@code state.dir} and {@code http.port} share the journal's partitions.
+ *
+ * <p>Before starting Streams it checks that the journal and the rejected topic have the same number
+ * of partitions (see {@link ReducerTopology}) and refuses to start if they do not; a topic that does
+ * not exist yet, or a broker that does not answer in time, is logged and the check skipped.
  */
 public final class ReducerService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReducerService.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int TOPIC_CHECK_SECONDS = 15;
+    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(TOPIC_CHECK_SECONDS);
 
     private final ReducerConfig config;
     private final SchemaRegistryClient registry;
@@ -75,19 +94,26 @@ public final class ReducerService implements AutoCloseable {
         return new HttpSchemaRegistryClient(config.serdeConfig());
     }
 
-    /** Starts the HTTP server, then Kafka Streams. */
+    /**
+     * Starts the HTTP server, then Kafka Streams.
+     *
+     * @throws ConfigException if the journal and the rejected topic have different partition counts
+     */
     public synchronized ReducerService start() {
         if (http != null) {
             throw new IllegalStateException("the reducer is already started");
         }
+        final Properties props = config.streamsProperties(metrics);
+        checkSamePartitionCount(props, FactFleetTopics.JOURNAL.name(), FactFleetTopics.REJECTED.name());
+
         final AuthorityRouter router = new AuthorityRouter(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds());
         final LocalAuthorityViews views = new LocalAuthorityViews(() -> streams, () -> describe(self));
-        http = ReducerHttpApi.create(router, views, () -> streams, metrics).start(config.httpBindHost(), config.httpPort());
+        final ProtocolViews protocol = new ProtocolViews(() -> streams, System::currentTimeMillis, config.retryAfterSeconds());
+        http = ReducerHttpApi.create(router, views, protocol, () -> streams, metrics).start(config.httpBindHost(), config.httpPort());
         self = advertised(config, http.port());
 
-        final Properties props = config.streamsProperties(metrics);
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, describe(self));
-        final KafkaStreams app = new KafkaStreams(ReducerTopology.build(registry, metrics), props);
+        final KafkaStreams app = new KafkaStreams(ReducerTopology.build(registry, metrics, config.rejectedRetention()), props);
         app.setUncaughtExceptionHandler(e -> {
             // Per-record failures are caught in the processor; what reaches here is Kafka or the registry
             // failing. A new thread resumes from the last committed offsets (exactly once).
@@ -144,6 +170,55 @@ public final class ReducerService implements AutoCloseable {
     /** This instance's counters. */
     public ReducerMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * Throws when both topics exist with different partition counts: the reducer reads them in one
+     * task per partition number, so an authority's rejections would land in another task than its
+     * facts (Kafka Streams does not check this for sources that only share a store). A topic that
+     * does not exist, or a cluster that does not answer within {@value #TOPIC_CHECK_SECONDS} s, skips
+     * the check with a warning.
+     */
+    static void checkSamePartitionCount(final Properties streamsProperties, final String first, final String second) {
+        final Map<String, Object> adminConfig = new HashMap<>();
+        streamsProperties.forEach((key, value) -> {
+            final String name = key.toString();
+            if (AdminClientConfig.configNames().contains(name)) {
+                adminConfig.putIfAbsent(name, value);
+            } else if (name.startsWith(StreamsConfig.ADMIN_CLIENT_PREFIX)) {
+                adminConfig.put(name.substring(StreamsConfig.ADMIN_CLIENT_PREFIX.length()), value);
+            }
+        });
+        adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "factfleet-reducer-topic-check");
+        final Admin admin = Admin.create(adminConfig);
+        try {
+            final Map<String, KafkaFuture<TopicDescription>> topics = admin.describeTopics(List.of(first, second)).topicNameValues();
+            final Map<String, Integer> partitions = new HashMap<>();
+            for (final String topic : List.of(first, second)) {
+                try {
+                    partitions.put(topic, topics.get(topic).get(TOPIC_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).partitions().size());
+                } catch (final ExecutionException e) {
+                    if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                        LOG.warn("Topic {} does not exist (yet); cannot check that {} and {} have the same number of partitions", topic, first, second);
+                    } else {
+                        LOG.warn("Cannot describe topic {} to check its partition count: {}", topic, e.getCause().toString());
+                    }
+                    return;
+                }
+            }
+            if (!partitions.get(first).equals(partitions.get(second))) {
+                throw new ConfigException("Topics " + first + " (" + partitions.get(first) + " partitions) and " + second + " ("
+                        + partitions.get(second) + " partitions) must have the same number of partitions: the reducer reads partition p "
+                        + "of both in one task, so an authority's rejections must be on its facts' partition number");
+            }
+        } catch (final TimeoutException e) {
+            LOG.warn("The cluster did not describe {} and {} within {}; skipping the partition count check", first, second, TOPIC_CHECK_TIMEOUT);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the partition counts of " + first + " and " + second, e);
+        } finally {
+            admin.close(Duration.ofSeconds(1));
+        }
     }
 
     /**

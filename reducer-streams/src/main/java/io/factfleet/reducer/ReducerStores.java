@@ -2,6 +2,7 @@ package io.factfleet.reducer;
 
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.reducer.internal.CanonicalSerde;
+import io.factfleet.reducer.internal.JsonSerde;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.state.MaintenanceState;
 import org.apache.kafka.common.serialization.Serde;
@@ -26,6 +27,26 @@ import org.apache.kafka.common.serialization.Serdes;
  *       {@link #FACT_INDEX} key, so duplicates and tombstones are found by one point lookup and a
  *       range scan over one authority yields its fact ids sorted, as the Merkle root wants them.</li>
  * </ul>
+ *
+ * <h2>Arrival sequence (device anti-entropy, edge-bridge/PROTOCOL.md)</h2>
+ * Each authority's facts are numbered 1, 2, 3, ... in the order the fold processor first indexes them.
+ * The numbering lives in changelogged stores, so it survives restarts, rebalances and standbys; only
+ * a rebuild from nothing renumbers, and then {@link SeqCounter#indexId()} changes too.
+ * <ul>
+ *   <li>{@link #SEQ_COUNTERS}: {@code <authorityId>} to its last seq and index id (plus one marker
+ *       key per store, {@code !sequenced}, that no authority id can equal);</li>
+ *   <li>{@link #SEQ_INDEX}: {@code <authorityId>/<seq, 20 digits>} to the fact id (hex), so a range
+ *       scan yields an authority's facts in arrival order; a pruned fact's entry is deleted;</li>
+ *   <li>{@link #FACT_SEQS}: the journal key to the fact's seq, negated once the fact is pruned.</li>
+ * </ul>
+ *
+ * <h2>Rejections</h2>
+ * <ul>
+ *   <li>{@link #REJECTED_FACTS}: {@code <authorityId>/<factIdHex>} to ingest's latest verdict on it
+ *       (from {@code factfleet.facts.rejected});</li>
+ *   <li>{@link #REJECTED_EXPIRY}: {@code <rejectedAt, 20 chars>/<authorityId>/<factIdHex>} to the
+ *       journal key, so rejections older than the retention are deleted without a full scan.</li>
+ * </ul>
  */
 public final class ReducerStores {
 
@@ -41,7 +62,43 @@ public final class ReducerStores {
     public static final Store<String, String> FACT_IDS =
             new Store<>("fact-ids", Serdes.String(), Serdes.String());
 
+    /** Authority id to its arrival-sequence counter. */
+    public static final Store<String, SeqCounter> SEQ_COUNTERS =
+            new Store<>("seq-counters", Serdes.String(), JsonSerde.of(SeqCounter.class));
+
+    /** {@code <authorityId>/<seq, 20 digits>} to the fact id (hex): an authority's facts in arrival order. */
+    public static final Store<String, String> SEQ_INDEX =
+            new Store<>("seq-index", Serdes.String(), Serdes.String());
+
+    /** Journal key to the fact's seq; negative (minus the seq it had) once the fact was pruned. */
+    public static final Store<String, Long> FACT_SEQS =
+            new Store<>("fact-seqs", Serdes.String(), Serdes.Long());
+
+    /** {@code <authorityId>/<factIdHex>} to ingest's latest rejection of that fact. */
+    public static final Store<String, Rejection> REJECTED_FACTS =
+            new Store<>("rejected-facts", Serdes.String(), JsonSerde.of(Rejection.class));
+
+    /** {@code <rejectedAt, 20 chars>/<authorityId>/<factIdHex>} to the journal key: rejections by age. */
+    public static final Store<String, String> REJECTED_EXPIRY =
+            new Store<>("rejected-expiry", Serdes.String(), Serdes.String());
+
     private ReducerStores() {
+    }
+
+    /**
+     * An authority's arrival-sequence counter.
+     *
+     * @param lastSeq the seq given to the authority's latest newly indexed fact (0 before the first)
+     * @param indexId a random id created with the counter; a device's cursor is valid only under it
+     */
+    public record SeqCounter(long lastSeq, String indexId) {
+        public SeqCounter next() {
+            return new SeqCounter(lastSeq + 1, indexId);
+        }
+    }
+
+    /** Ingest's verdict on a fact it refused: its {@code RejectionCode} name, message and time. */
+    public record Rejection(String code, String message, long rejectedAtMillis) {
     }
 
     /** A state store: its name and the serdes of its keys and values. */

@@ -27,11 +27,16 @@ final class AuthorityFacts {
 
     final String authorityId;
     final FactEnvelope genesis;
-    /** A second genesis for the same authority; whichever sorts first wins, so tests that need one roster leave it out. */
+    /** A second genesis for the same authority; whichever sorts first wins, so tests that need one roster leave it out (or null it). */
     FactEnvelope rivalGenesis;
     final List<FactEnvelope> epochZero = new ArrayList<>();
     final List<FactEnvelope> rosterChanges = new ArrayList<>();
     final List<FactEnvelope> epochOneAndLater = new ArrayList<>();
+    /** Facts a test adds (in {@link #all()} too); empty as created. */
+    final List<FactEnvelope> extra = new ArrayList<>();
+    /** The genesis roster's devices (they sign the application facts) and the admin. */
+    final List<DeviceSigner> devices = new ArrayList<>();
+    DeviceSigner admin;
 
     private AuthorityFacts(final String authorityId, final FactEnvelope genesis) {
         this.authorityId = authorityId;
@@ -43,11 +48,12 @@ final class AuthorityFacts {
         final AuthorityFacts facts = new AuthorityFacts(authorityId, g.genesisFact(OPERATOR));
         final AtomicLong now = new AtomicLong(1_000);
         final LongSupplier clock = now::incrementAndGet;
-        final List<DeviceSigner> devices = new ArrayList<>();
+        final List<DeviceSigner> devices = facts.devices;
         for (int i = 0; i < 4; i++) {
             devices.add(new DeviceSigner(authorityId, g.deviceIds().get(i), g.deviceKeys().get(i), clock));
         }
         final DeviceSigner admin = new DeviceSigner(authorityId, "admin", g.adminKey(), clock);
+        facts.admin = admin;
 
         facts.rivalGenesis = AuthorityGenesis.generate(authorityId, 2, 1).genesisFact(OPERATOR);
         for (int i = 0; i < 6; i++) {
@@ -75,14 +81,17 @@ final class AuthorityFacts {
         return facts;
     }
 
-    /** Every fact, the genesis first, then in the order written above. */
+    /** Every fact, the genesis first, then in the order written above, then {@link #extra}. */
     List<FactEnvelope> all() {
         final List<FactEnvelope> all = new ArrayList<>();
         all.add(genesis);
-        all.add(rivalGenesis);
+        if (rivalGenesis != null) {
+            all.add(rivalGenesis);
+        }
         all.addAll(epochZero);
         all.addAll(rosterChanges);
         all.addAll(epochOneAndLater);
+        all.addAll(extra);
         return all;
     }
 

@@ -1,19 +1,26 @@
 package io.factfleet.reducer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.core.Canonical;
 import io.factfleet.core.Facts;
 import io.factfleet.core.Hashing;
 import io.factfleet.core.MerkleRoot;
 import io.factfleet.core.Reducer;
+import io.factfleet.core.SaltedBloomFilter;
 import io.factfleet.core.StateDigest;
 import io.factfleet.registry.SchemaRegistryService;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.SnapshotProposed;
+import io.factfleet.schema.ingest.RejectedFact;
 import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.io.IOException;
@@ -21,13 +28,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -37,6 +47,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two reducer instances of one application on a real cluster, with a real schema registry: each
  * answers for every authority, from its own store or by forwarding to the owner, and the answers are
- * the core's.
+ * the core's. The device-protocol endpoints are asked of the instance that does NOT own the
+ * authority, so every answer went through forwarding.
  */
 class ReducerServiceIntegrationTest {
     private static final int PARTITIONS = 4;
@@ -63,6 +75,13 @@ class ReducerServiceIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Map<String, AuthorityFacts> AUTHORITIES = new LinkedHashMap<>();
+    /** Per authority, its fact ids in the order they were first produced: the order of their seqs. */
+    private static final Map<String, List<String>> ARRIVAL_ORDER = new LinkedHashMap<>();
+    private static final byte[] PREFIX_DIGEST = Hashing.sha256("prefix".getBytes(StandardCharsets.UTF_8));
+    private static final String PROPOSAL_ID = "snap-it";
+    /** The authority the device-protocol tests use: it has an open snapshot proposal and a rejected fact. */
+    private static AuthorityFacts protocol;
+    private static FactEnvelope rejectedFact;
     private static SchemaRegistryService registry;
     private static ReducerService first;
     private static ReducerService second;
@@ -70,6 +89,7 @@ class ReducerServiceIntegrationTest {
     @BeforeAll
     static void startReducersAndProduceFacts() throws Exception {
         KAFKA.createTopic(FactFleetTopics.JOURNAL.name(), PARTITIONS, 1, FactFleetTopics.JOURNAL.configs());
+        KAFKA.createTopic(FactFleetTopics.REJECTED.name(), PARTITIONS, 1, FactFleetTopics.REJECTED.configs());
         final Properties registryProps = new Properties();
         registryProps.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.setProperty("listeners", "http://127.0.0.1:0");
@@ -89,6 +109,10 @@ class ReducerServiceIntegrationTest {
             }
             AUTHORITIES.put(id, AuthorityFacts.create(id));
         }
+        protocol = AUTHORITIES.values().iterator().next();
+        protocol.rivalGenesis = null; // one roster: the genesis's, whose devices the tests ask for
+        protocol.extra.add(protocol.admin.sign(0, new SnapshotProposed(PROPOSAL_ID, "admin", 0L, ByteBuffer.wrap(PREFIX_DIGEST), 3L)));
+        rejectedFact = protocol.devices.get(1).journalEntry(0, "refused".getBytes(StandardCharsets.UTF_8), new byte[] {1});
 
         final Map<String, Object> producerProps = KAFKA.producerProps();
         producerProps.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, AuthorityPartitioner.class);
@@ -105,8 +129,18 @@ class ReducerServiceIntegrationTest {
                 for (final FactEnvelope fact : arrivals) {
                     producer.send(new ProducerRecord<>(FactFleetTopics.JOURNAL.name(), AuthorityFacts.key(fact), fact));
                 }
+                ARRIVAL_ORDER.put(facts.authorityId, new ArrayList<>(new LinkedHashSet<>(arrivals.stream().map(Facts::idHex).toList())));
             }
             producer.flush();
+        }
+        // As fact-ingest writes them: keyed by authority id, Kafka's default partitioner, the registry's serde.
+        try (KafkaProducer<String, RejectedFact> rejections = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(),
+                FactFleetTopics.REJECTED.valueSerde(HttpSchemaRegistryClient.forUrl(registry.url())).serializer())) {
+            rejections.send(new ProducerRecord<>(FactFleetTopics.REJECTED.name(), protocol.authorityId, RejectedFact.newBuilder()
+                    .setAuthorityId(protocol.authorityId).setFactId(Facts.idHex(rejectedFact)).setReasonCode("BAD_SIGNATURE")
+                    .setMessage("the signature does not verify").setOriginalBytes(ByteBuffer.wrap(Canonical.bytes(rejectedFact)))
+                    .setSourceTopic(FactFleetTopics.INBOUND.name()).setSourcePartition(0).setSourceOffset(0)
+                    .setRejectedAtMillis(System.currentTimeMillis()).build())).get();
         }
     }
 
@@ -225,6 +259,176 @@ class ReducerServiceIntegrationTest {
         }
     }
 
+    // ---- device protocol, through the instance that does not own the authority -------------------
+
+    @Test
+    void syncThroughTheNonOwnerReturnsTheOtherDevicesFactsInSeqOrderAndTheRootOverAllFacts() throws Exception {
+        final ReducerService notOwner = nonOwnerOf(protocol);
+        final String device = protocol.devices.get(0).deviceId();
+        final List<String> all = ARRIVAL_ORDER.get(protocol.authorityId);
+        final Map<String, FactEnvelope> byId = new LinkedHashMap<>();
+        protocol.all().forEach(f -> byId.put(Facts.idHex(f), f));
+        final List<String> others = all.stream().filter(id -> !byId.get(id).getBody().getDeviceId().equals(device)).toList();
+        final String root = Hashing.hex(MerkleRoot.of(protocol.all().stream().map(Facts::id).toList()));
+
+        final Answer answer = post(notOwner, "/authorities/" + protocol.authorityId + "/sync",
+                "{\"afterSeq\":0,\"excludeDevice\":\"" + device + "\",\"includeOwn\":false}");
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.servedBy()).isNotEqualTo(notOwner.applicationServer());
+        final JsonNode sync = answer.json();
+        assertThat(factIds(sync)).containsExactlyElementsOf(others).hasSizeLessThan(all.size());
+        assertThat(sync.get("authorityId").asText()).isEqualTo(protocol.authorityId);
+        assertThat(sync.get("indexId").asText()).matches("[0-9a-f]{32}");
+        assertThat(sync.get("complete").asBoolean()).isTrue();
+        assertThat(sync.get("upToSeq").asLong()).isEqualTo(all.size());
+        assertThat(sync.get("merkleRoot").asText()).isEqualTo(root);
+        assertThat(sync.get("factCount").asInt()).isEqualTo(all.size());
+
+        // Page by page (one fact per page), with the device's own facts, again through the non-owner.
+        final List<String> paged = new ArrayList<>();
+        long after = 0;
+        JsonNode page;
+        do {
+            page = post(notOwner, "/authorities/" + protocol.authorityId + "/sync",
+                    "{\"afterSeq\":" + after + ",\"excludeDevice\":\"" + device + "\",\"includeOwn\":true,\"maxBytes\":1}").json();
+            assertThat(page.get("indexId").asText()).isEqualTo(sync.get("indexId").asText());
+            paged.addAll(factIds(page));
+            after = page.get("upToSeq").asLong();
+        } while (!page.get("complete").asBoolean());
+        assertThat(paged).containsExactlyElementsOf(all);
+
+        // A device without a cursor: a salted Bloom filter of what it holds.
+        final byte[] salt = java.util.Arrays.copyOf(Hashing.sha256("it-salt".getBytes(StandardCharsets.UTF_8)), SaltedBloomFilter.SALT_BYTES);
+        final List<String> held = all.subList(0, all.size() - 3);
+        final SaltedBloomFilter bloom = SaltedBloomFilter.of(salt, held.size(), 0.001, held.stream().map(Hashing::unhex).toList());
+        final ObjectNode request = JSON.createObjectNode().put("afterSeq", 0).put("includeOwn", true);
+        request.putObject("bloom").put("salt", Hashing.hex(salt)).put("hashes", bloom.hashes())
+                .put("bits", Base64.getEncoder().encodeToString(bloom.bitBytes()));
+        final JsonNode missing = post(notOwner, "/authorities/" + protocol.authorityId + "/sync", request.toString()).json();
+        assertThat(factIds(missing)).containsExactlyElementsOf(all.stream().filter(id -> !bloom.mightContain(Hashing.unhex(id))).toList())
+                .doesNotContainAnyElementsOf(held);
+        assertThat(missing.get("merkleRoot").asText()).isEqualTo(root);
+    }
+
+    @Test
+    void factStatusThroughTheNonOwnerSaysInJournalRejectedOrUnknown() throws Exception {
+        final ReducerService notOwner = nonOwnerOf(protocol);
+        final String refused = Facts.idHex(rejectedFact);
+        final String base = "/authorities/" + protocol.authorityId + "/facts/";
+        final Answer[] last = new Answer[1];
+        Await.until("the rejection is indexed", FOLD_TIMEOUT, () -> {
+            last[0] = get(notOwner, base + refused + "/status");
+            return last[0].status() == 200 && last[0].json().get("status").asText().equals("REJECTED");
+        });
+        assertThat(last[0].servedBy()).isNotEqualTo(notOwner.applicationServer());
+        final JsonNode rejected = last[0].json();
+        assertThat(rejected.get("factId").asText()).isEqualTo(refused);
+        assertThat(rejected.get("code").asText()).isEqualTo("BAD_SIGNATURE");
+        assertThat(rejected.get("message").asText()).isEqualTo("the signature does not verify");
+        assertThat(rejected.get("seq").isNull()).isTrue();
+
+        final String inJournal = ARRIVAL_ORDER.get(protocol.authorityId).get(4);
+        final JsonNode journaled = get(notOwner, base + inJournal.toUpperCase() + "/status").json();
+        assertThat(journaled.get("status").asText()).isEqualTo("IN_JOURNAL");
+        assertThat(journaled.get("seq").asLong()).isEqualTo(5);
+        assertThat(journaled.get("code").isNull()).isTrue();
+
+        final String unknown = "c".repeat(64);
+        final Answer batch = post(notOwner, base + "status",
+                "{\"factIds\":[\"" + inJournal + "\",\"" + refused + "\",\"" + unknown + "\"]}");
+        assertThat(batch.status()).isEqualTo(200);
+        assertThat(batch.servedBy()).isNotEqualTo(notOwner.applicationServer());
+        final List<String> statuses = new ArrayList<>();
+        batch.json().get("statuses").forEach(s -> statuses.add(s.get("factId").asText() + " " + s.get("status").asText() + " "
+                + s.get("seq").asText() + " " + s.get("code").asText()));
+        assertThat(statuses).containsExactly(inJournal + " IN_JOURNAL 5 null", refused + " REJECTED null BAD_SIGNATURE",
+                unknown + " UNKNOWN null null");
+
+        for (final ReducerService instance : List.of(first, second)) {
+            final Answer nobody = awaitNot503(instance, "/authorities/nobody-here/facts/" + unknown + "/status");
+            assertThat(nobody.status()).isEqualTo(404);
+            assertThat(nobody.json().get("code").asText()).isEqualTo("UNKNOWN_AUTHORITY");
+        }
+    }
+
+    @Test
+    void pendingThroughTheNonOwnerShowsTheOpenSnapshotProposal() throws Exception {
+        final ReducerService notOwner = nonOwnerOf(protocol);
+        final String device = protocol.devices.get(0).deviceId();
+        final JsonNode state = get(first, "/authorities/" + protocol.authorityId + "/state").json().get("state");
+
+        final Answer answer = get(notOwner, "/authorities/" + protocol.authorityId + "/devices/" + device + "/pending");
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.servedBy()).isNotEqualTo(notOwner.applicationServer());
+        final JsonNode pending = answer.json();
+        assertThat(pending.get("deviceId").asText()).isEqualTo(device);
+        assertThat(pending.get("identityEpoch").asLong()).isEqualTo(state.get("identityEpoch").asLong()).isPositive();
+        assertThat(pending.get("snapshotApprovals")).hasSize(1);
+        final JsonNode approval = pending.get("snapshotApprovals").get(0);
+        assertThat(approval.get("proposalId").asText()).isEqualTo(PROPOSAL_ID);
+        assertThat(approval.get("targetEpoch").asLong()).isZero();
+        assertThat(approval.get("prefixDigest").asText()).isEqualTo(Hashing.hex(PREFIX_DIGEST));
+        assertThat(pending.get("upgradeReadiness")).isEmpty();
+
+        final JsonNode stranger = get(notOwner, "/authorities/" + protocol.authorityId + "/devices/stranger/pending").json();
+        assertThat(stranger.get("snapshotApprovals")).isEmpty();
+    }
+
+    @Test
+    void theRosterThroughTheNonOwnerIsTheStatesCurrentRoster() throws Exception {
+        final ReducerService notOwner = nonOwnerOf(protocol);
+        final JsonNode state = get(first, "/authorities/" + protocol.authorityId + "/state").json().get("state");
+
+        final Answer answer = get(notOwner, "/authorities/" + protocol.authorityId + "/roster");
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.servedBy()).isNotEqualTo(notOwner.applicationServer());
+        final JsonNode roster = answer.json();
+        assertThat(roster.get("authorityId").asText()).isEqualTo(protocol.authorityId);
+        assertThat(roster.get("identityEpoch").asLong()).isEqualTo(state.get("identityEpoch").asLong());
+        assertThat(roster.get("threshold").asInt()).isEqualTo(state.get("threshold").asInt()).isPositive();
+        assertThat(roster.get("adminKeyId").asText()).isEqualTo(state.get("adminKeyId").asText());
+        assertThat(roster.get("adminPublicKey").asText()).isEqualTo(state.get("adminPublicKey").asText()).matches("[0-9a-f]{64}");
+        final List<String> expected = new ArrayList<>();
+        state.get("roster").forEach(m -> expected.add(m.get("deviceId").asText() + " " + m.get("keyId").asText() + " " + m.get("publicKey").asText()));
+        final List<String> members = new ArrayList<>();
+        roster.get("members").forEach(m -> members.add(m.get("deviceId").asText() + " " + m.get("keyId").asText() + " " + m.get("publicKey").asText()));
+        assertThat(members).containsExactlyElementsOf(expected).hasSizeGreaterThan(4);
+        assertThat(members).anyMatch(m -> m.startsWith(protocol.devices.get(0).deviceId() + " "));
+    }
+
+    @Test
+    void malformedProtocolRequestsAreBadRequestsAndUnknownAuthoritiesAre404() throws Exception {
+        final String authority = "/authorities/" + protocol.authorityId;
+        for (final ReducerService instance : List.of(first, second)) {
+            final Answer badSync = post(instance, authority + "/sync", "{\"afterSeq\":\"soon\"}");
+            assertThat(badSync.status()).isEqualTo(400);
+            assertThat(badSync.json().get("code").asText()).isEqualTo("BAD_REQUEST");
+            assertThat(badSync.json().get("message").asText()).contains("afterSeq");
+            assertThat(get(instance, authority + "/facts/xyz/status").json().get("code").asText()).isEqualTo("BAD_REQUEST");
+            assertThat(post(instance, authority + "/facts/status", "{}").status()).isEqualTo(400);
+            final Answer nobody = awaitNot503Post(instance, "/authorities/nobody-here/sync", "{}");
+            assertThat(nobody.status()).isEqualTo(404);
+            assertThat(nobody.json().get("code").asText()).isEqualTo("UNKNOWN_AUTHORITY");
+            assertThat(awaitNot503(instance, "/authorities/nobody-here/roster").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void topicsWithDifferentPartitionCountsAreRefused() {
+        KAFKA.createTopic("check-two", 2, 1, Map.of());
+        KAFKA.createTopic("check-three", 3, 1, Map.of());
+        KAFKA.createTopic("check-three-too", 3, 1, Map.of());
+        final Properties p = ReducerConfig.of(reducerProperties("check")).streamsProperties(new ReducerMetrics());
+
+        assertThatThrownBy(() -> ReducerService.checkSamePartitionCount(p, "check-two", "check-three"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("same number of partitions");
+        assertThatCode(() -> ReducerService.checkSamePartitionCount(p, "check-three", "check-three-too")).doesNotThrowAnyException();
+        assertThatCode(() -> ReducerService.checkSamePartitionCount(p, "check-three", "no-such-topic")).doesNotThrowAnyException();
+    }
+
     // ------------------------------------------------------------------------------------------
 
     private static Properties reducerProperties(final String name) {
@@ -269,16 +473,48 @@ class ReducerServiceIntegrationTest {
         return last[0];
     }
 
-    private record Answer(int status, String body) {
+    private static Answer awaitNot503Post(final ReducerService instance, final String path, final String body) {
+        final Answer[] last = new Answer[1];
+        Await.until(path + " answers without 503", FOLD_TIMEOUT, () -> {
+            last[0] = post(instance, path, body);
+            return last[0].status() != 503;
+        });
+        return last[0];
+    }
+
+    /** The instance that does not own the authority (once its facts are folded). */
+    private static ReducerService nonOwnerOf(final AuthorityFacts facts) throws Exception {
+        awaitFolded(facts);
+        final Answer state = get(first, "/authorities/" + facts.authorityId + "/state");
+        final String owner = state.json().get("servedBy").asText();
+        assertThat(state.servedBy()).isEqualTo(owner);
+        return owner.equals(first.applicationServer()) ? second : first;
+    }
+
+    private static List<String> factIds(final JsonNode sync) {
+        final List<String> ids = new ArrayList<>();
+        sync.get("facts").forEach(f -> ids.add(Facts.idHex(Canonical.decode(Base64.getDecoder().decode(f.asText()), FactEnvelope.class))));
+        return ids;
+    }
+
+    /** An HTTP answer and the instance whose stores answered ({@code X-FactFleet-Served-By}). */
+    private record Answer(int status, String body, String servedBy) {
         JsonNode json() throws IOException {
             return JSON.readTree(body);
         }
     }
 
     private static Answer get(final ReducerService instance, final String pathAndQuery) throws IOException, InterruptedException {
-        final URI uri = URI.create(instance.httpUri() + pathAndQuery);
-        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), response.body());
+        return send(instance, HttpRequest.newBuilder(URI.create(instance.httpUri() + pathAndQuery)).GET());
+    }
+
+    private static Answer post(final ReducerService instance, final String path, final String json) throws IOException, InterruptedException {
+        return send(instance, HttpRequest.newBuilder(URI.create(instance.httpUri() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private static Answer send(final ReducerService instance, final HttpRequest.Builder request) throws IOException, InterruptedException {
+        final HttpResponse<String> response = HTTP.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.body(), response.headers().firstValue("X-FactFleet-Served-By").orElse(null));
     }
 }

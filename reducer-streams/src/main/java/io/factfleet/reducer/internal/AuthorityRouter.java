@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the instance whose active task owns an authority and gets the answer there: computed
  * locally when that is this instance, otherwise fetched over HTTP from the owner and relayed byte
- * for byte. A forwarded request carries {@value #FORWARDED_HEADER} and is never forwarded again, so
- * instances with momentarily different views of the assignment cannot bounce a request between them.
+ * for byte (a POST with its body). Either way the answer carries {@value HttpAnswer#SERVED_BY}, the
+ * owner's {@code application.server}. A forwarded request carries {@value #FORWARDED_HEADER} and is
+ * never forwarded again, so instances with momentarily different views of the assignment cannot
+ * bounce a request between them.
  * Whenever the owner is unknown, restoring, moving or unreachable, the answer is a 503
  * {@code STORE_REBALANCING} with {@code Retry-After}.
  */
@@ -55,10 +57,24 @@ public final class AuthorityRouter {
     }
 
     /**
+     * Routes a GET.
+     *
      * @param pathAndQuery the request's raw path and query, replayed to the owner
      * @param forwarded    whether the request was already forwarded by another instance
      */
     public HttpAnswer route(final String authorityId, final String pathAndQuery, final boolean forwarded, final LocalView local) {
+        return route(authorityId, pathAndQuery, null, forwarded, local);
+    }
+
+    /**
+     * Routes a GET ({@code jsonBody} null) or a POST of a JSON body.
+     *
+     * @param pathAndQuery the request's raw path and query, replayed to the owner
+     * @param jsonBody     the body, replayed to the owner as {@code application/json}; null for a GET
+     * @param forwarded    whether the request was already forwarded by another instance
+     */
+    public HttpAnswer route(final String authorityId, final String pathAndQuery, final byte[] jsonBody, final boolean forwarded,
+                            final LocalView local) {
         if (!JournalKey.isValidAuthorityId(authorityId)) {
             return HttpAnswer.error(400, HttpAnswer.ErrorCode.BAD_REQUEST, "'" + authorityId + "' is not a valid authority id ("
                     + JournalKey.AUTHORITY_ID.pattern() + ")");
@@ -80,7 +96,7 @@ public final class AuthorityRouter {
         }
         if (owner.activeHost().equals(self.get())) {
             try {
-                return local.answer(authorityId, owner.partition());
+                return local.answer(authorityId, owner.partition()).withHeader(HttpAnswer.SERVED_BY, describe(owner.activeHost()));
             } catch (final InvalidStateStoreException e) {
                 return rebalancing("the store of authority " + authorityId + " is not queryable here yet: " + e.getMessage());
             }
@@ -89,20 +105,26 @@ public final class AuthorityRouter {
             return rebalancing("the instances disagree on who owns authority " + authorityId + "; this one thinks "
                     + describe(owner.activeHost()) + " does");
         }
-        return forward(owner.activeHost(), pathAndQuery);
+        return forward(owner.activeHost(), pathAndQuery, jsonBody);
     }
 
-    private HttpAnswer forward(final HostInfo owner, final String pathAndQuery) {
-        final HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + describe(owner) + pathAndQuery))
+    private HttpAnswer forward(final HostInfo owner, final String pathAndQuery, final byte[] jsonBody) {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + describe(owner) + pathAndQuery))
                 .timeout(timeout)
                 .header(FORWARDED_HEADER, "1")
-                .header("Accept", "application/json")
-                .GET()
-                .build();
+                .header("Accept", "application/json");
+        if (jsonBody == null) {
+            builder.GET();
+        } else {
+            builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(jsonBody));
+        }
+        final HttpRequest request = builder.build();
         try {
             final HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             final Map<String, String> headers = new LinkedHashMap<>();
-            response.headers().firstValue(HttpAnswer.RETRY_AFTER).ifPresent(v -> headers.put(HttpAnswer.RETRY_AFTER, v));
+            for (final String name : new String[] {HttpAnswer.RETRY_AFTER, HttpAnswer.SERVED_BY}) {
+                response.headers().firstValue(name).ifPresent(v -> headers.put(name, v));
+            }
             return new HttpAnswer(response.statusCode(), response.body(), headers);
         } catch (final IOException e) {
             LOG.debug("Owner {} of {} is unreachable", describe(owner), pathAndQuery, e);

@@ -7,9 +7,12 @@ import io.factfleet.reducer.ReducerMetrics;
 import io.factfleet.reducer.ReducerStores;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.state.MaintenanceState;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@link Reducer.Step.NeedsRefold}, the authority's whole index (which by then holds the new fact
  * too) is reduced again with {@link Reducer#reduce}. A fact already in the index is a no-op.
  *
+ * <p>Each newly indexed fact gets its authority's next arrival seq ({@link ArrivalSequence}); a
+ * duplicate or a fact that fails does not consume one. Shortly after the task starts, a one-off
+ * wall-clock punctuation numbers facts of stores written before the sequence existed.
+ *
  * <p>The new state is computed before any store is written, so a record that fails (a fact the
  * reducer rejects with an exception, a key that does not match its fact) leaves the stores as they
  * were; it is logged with its fact id and counted, never rethrown. Kafka's own exceptions (task
@@ -34,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FactFoldProcessor implements Processor<String, FactEnvelope, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(FactFoldProcessor.class);
+    /** Delay of the one-off punctuation that numbers facts indexed before the arrival sequence existed. */
+    static final Duration SEQUENCE_ALL_AFTER = Duration.ofSeconds(1);
 
     private final Reducer reducer;
     private final ReducerMetrics metrics;
@@ -41,6 +50,8 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
     private KeyValueStore<String, MaintenanceState> states;
     private KeyValueStore<String, FactEnvelope> index;
     private KeyValueStore<String, String> ids;
+    private ArrivalSequence sequence;
+    private Cancellable sequenceAll;
 
     public FactFoldProcessor(final Reducer reducer, final ReducerMetrics metrics) {
         this.reducer = reducer;
@@ -53,6 +64,12 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
         this.states = context.getStateStore(ReducerStores.AUTHORITY_STATE.name());
         this.index = context.getStateStore(ReducerStores.FACT_INDEX.name());
         this.ids = context.getStateStore(ReducerStores.FACT_IDS.name());
+        this.sequence = new ArrivalSequence(context.getStateStore(ReducerStores.SEQ_COUNTERS.name()),
+                context.getStateStore(ReducerStores.SEQ_INDEX.name()), context.getStateStore(ReducerStores.FACT_SEQS.name()), index);
+        this.sequenceAll = context.schedule(SEQUENCE_ALL_AFTER, PunctuationType.WALL_CLOCK_TIME, now -> {
+            sequenceAll.cancel();
+            sequence.sequenceAll(states);
+        });
     }
 
     @Override
@@ -77,9 +94,12 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
             metrics.duplicateFact();
             return;
         }
+        // Fact index first, seq last: a query that finds the seq finds the fact.
+        final ReducerStores.SeqCounter counter = sequence.prepare(fold.authorityId());
         index.put(fold.indexKey(), record.value());
         ids.put(record.key(), fold.indexKey());
         states.put(fold.authorityId(), fold.state());
+        sequence.append(fold.authorityId(), record.value(), counter);
         metrics.factFolded();
     }
 
@@ -125,11 +145,11 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
     }
 
     /**
-     * A tombstone: garbage collection pruned the fact from the journal. It leaves the fact index, but
-     * the state keeps what the fact contributed, because pruned facts are covered by a completed
-     * snapshot and the state is "snapshot plus tail". Rebuilding state from a snapshot and the
-     * remaining facts arrives with the snapshot work; until then a refold reduces only the facts
-     * still indexed.
+     * A tombstone: garbage collection pruned the fact from the journal. It leaves the fact index and
+     * its arrival seq slot (seqs are never reused), but the state keeps what the fact contributed,
+     * because pruned facts are covered by a completed snapshot and the state is "snapshot plus tail".
+     * Rebuilding state from a snapshot and the remaining facts arrives with the snapshot work; until
+     * then a refold reduces only the facts still indexed.
      */
     private void prune(final String key) {
         try {
@@ -141,6 +161,7 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
         }
         final String indexKey = ids.get(key);
         if (indexKey != null) {
+            sequence.remove(key);
             index.delete(indexKey);
             ids.delete(key);
             metrics.factPruned();

@@ -13,6 +13,7 @@ public final class FactKeys {
     static final char SEPARATOR = '/';
     static final int FACT_ID_HEX_LENGTH = 64;
     static final int EPOCH_LENGTH = 20;
+    static final int SEQ_LENGTH = 20;
 
     private FactKeys() {
     }
@@ -62,6 +63,29 @@ public final class FactKeys {
      */
     static String sortableEpoch(final long epoch) {
         return epoch >= 0 ? pad(Long.toString(epoch), EPOCH_LENGTH) : "-" + pad(Long.toString(epoch - Long.MIN_VALUE), EPOCH_LENGTH - 1);
+    }
+
+    /** The seq-index key of an authority's fact number {@code seq} (at least 1): {@code <authorityId>/<seq, 20 digits>}. */
+    public static String seqKey(final String authorityId, final long seq) {
+        if (seq < 1) {
+            throw new IllegalArgumentException("seqs start at 1, got " + seq);
+        }
+        return authorityPrefix(authorityId) + pad(Long.toString(seq), SEQ_LENGTH);
+    }
+
+    /** The seq at the end of a seq-index key. */
+    public static long seqOf(final String seqKey) {
+        return Long.parseLong(seqKey.substring(seqKey.length() - SEQ_LENGTH));
+    }
+
+    /** The rejected-expiry key of a rejection: its time (sortable), then the journal key. */
+    public static String expiryKey(final long rejectedAtMillis, final String journalKey) {
+        return sortableEpoch(rejectedAtMillis) + SEPARATOR + journalKey;
+    }
+
+    /** An upper bound of the rejected-expiry keys of rejections at or before {@code millis}. */
+    public static String expiryUpperBound(final long millis) {
+        return sortableEpoch(millis) + SEPARATOR + Character.MAX_VALUE;
     }
 
     /** The fact id (hex) at the end of a fact-ids or fact-index key. */

@@ -12,6 +12,8 @@ import java.util.Map;
  */
 public record HttpAnswer(int status, byte[] body, Map<String, String> headers) {
     public static final String RETRY_AFTER = "Retry-After";
+    /** The {@code host:port} ({@code application.server}) of the instance whose stores answered, forwarded or not. */
+    public static final String SERVED_BY = "X-FactFleet-Served-By";
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static HttpAnswer ok(final ObjectNode body) {
@@ -38,6 +40,13 @@ public record HttpAnswer(int status, byte[] body, Map<String, String> headers) {
         }
     }
 
+    /** This answer with one more header. */
+    public HttpAnswer withHeader(final String name, final String value) {
+        final Map<String, String> more = new LinkedHashMap<>(headers);
+        more.put(name, value);
+        return new HttpAnswer(status, body, more);
+    }
+
     static ObjectNode errorBody(final ErrorCode code, final String message) {
         final ObjectNode body = JSON.createObjectNode();
         body.put("code", code.name());
@@ -53,8 +62,10 @@ public record HttpAnswer(int status, byte[] body, Map<String, String> headers) {
         UNKNOWN_AUTHORITY,
         /** The {@code after} cursor names no indexed fact of the authority. */
         UNKNOWN_CURSOR,
-        /** A query parameter is malformed. */
+        /** A query parameter or the request body is malformed. */
         BAD_REQUEST,
+        /** The request body is larger than the reducer accepts. */
+        BODY_TOO_LARGE,
         /** No such endpoint. */
         NOT_FOUND,
         /** Kafka Streams is not running on this instance. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factfleet.reducer.ReducerMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -16,6 +18,8 @@ import org.slf4j.LoggerFactory;
 public final class ReducerHttpApi {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1_000;
+    /** The largest request body accepted (a sync's Bloom filter is the largest thing sent). */
+    static final long MAX_REQUEST_BYTES = 8L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(ReducerHttpApi.class);
     private static final String ANSWERED = "factfleet.answered";
 
@@ -23,11 +27,12 @@ public final class ReducerHttpApi {
     }
 
     /** A Javalin app with the routes, not yet started. */
-    public static Javalin create(final AuthorityRouter router, final LocalAuthorityViews views, final Supplier<KafkaStreams> streams,
-                                 final ReducerMetrics metrics) {
+    public static Javalin create(final AuthorityRouter router, final LocalAuthorityViews views, final ProtocolViews protocol,
+                                 final Supplier<KafkaStreams> streams, final ReducerMetrics metrics) {
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
+            config.http.maxRequestSize = MAX_REQUEST_BYTES;
         });
         app.get("/health", ctx -> health(ctx, streams.get()));
         app.get("/metrics", ctx -> {
@@ -50,6 +55,53 @@ public final class ReducerHttpApi {
             }
             write(ctx, route(router, ctx, (authorityId, partition) -> views.facts(authorityId, partition, after, limit)));
         });
+
+        // The edge bridge's endpoints (edge-bridge/PROTOCOL.md, reducer side).
+        app.get("/authorities/{id}/facts/{factId}/status", ctx -> {
+            final String factId;
+            try {
+                factId = ProtocolRequests.factId(ctx.pathParam("factId"), "the fact id in the path");
+            } catch (final IllegalArgumentException e) {
+                write(ctx, badRequest(e));
+                return;
+            }
+            write(ctx, route(router, ctx, (authorityId, partition) -> protocol.status(authorityId, partition, factId)));
+        });
+        app.post("/authorities/{id}/facts/status", ctx -> {
+            final byte[] body = ctx.bodyAsBytes();
+            final List<String> factIds;
+            try {
+                factIds = ProtocolRequests.factIds(body);
+            } catch (final IllegalArgumentException e) {
+                write(ctx, badRequest(e));
+                return;
+            }
+            write(ctx, route(router, ctx, body, (authorityId, partition) -> protocol.statuses(authorityId, partition, factIds)));
+        });
+        app.post("/authorities/{id}/sync", ctx -> {
+            final byte[] body = ctx.bodyAsBytes();
+            final ProtocolQueries.SyncRequest request;
+            try {
+                request = ProtocolRequests.sync(body);
+            } catch (final IllegalArgumentException e) {
+                write(ctx, badRequest(e));
+                return;
+            }
+            write(ctx, route(router, ctx, body, (authorityId, partition) -> protocol.sync(authorityId, partition, request)));
+        });
+        app.get("/authorities/{id}/devices/{deviceId}/pending", ctx -> {
+            final String deviceId = ctx.pathParam("deviceId");
+            write(ctx, route(router, ctx, (authorityId, partition) -> protocol.pending(authorityId, partition, deviceId)));
+        });
+        app.get("/authorities/{id}/roster", ctx -> write(ctx, route(router, ctx, protocol::roster)));
+
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            final HttpAnswer.ErrorCode code = e.getStatus() == 413 ? HttpAnswer.ErrorCode.BODY_TOO_LARGE
+                    : e.getStatus() == 404 ? HttpAnswer.ErrorCode.NOT_FOUND
+                    : e.getStatus() >= 500 ? HttpAnswer.ErrorCode.INTERNAL_ERROR : HttpAnswer.ErrorCode.BAD_REQUEST;
+            write(ctx, HttpAnswer.error(e.getStatus(), code, e.getMessage()
+                    + (code == HttpAnswer.ErrorCode.BODY_TOO_LARGE ? " (at most " + MAX_REQUEST_BYTES + " bytes)" : "")));
+        });
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("Failed to answer {} {}", ctx.method(), ctx.path(), e);
             write(ctx, HttpAnswer.error(500, HttpAnswer.ErrorCode.INTERNAL_ERROR, e.toString()));
@@ -63,9 +115,17 @@ public final class ReducerHttpApi {
     }
 
     private static HttpAnswer route(final AuthorityRouter router, final Context ctx, final AuthorityRouter.LocalView view) {
+        return route(router, ctx, null, view);
+    }
+
+    private static HttpAnswer route(final AuthorityRouter router, final Context ctx, final byte[] jsonBody, final AuthorityRouter.LocalView view) {
         final String query = ctx.queryString();
         final String pathAndQuery = ctx.path() + (query == null || query.isEmpty() ? "" : "?" + query);
-        return router.route(ctx.pathParam("id"), pathAndQuery, ctx.header(AuthorityRouter.FORWARDED_HEADER) != null, view);
+        return router.route(ctx.pathParam("id"), pathAndQuery, jsonBody, ctx.header(AuthorityRouter.FORWARDED_HEADER) != null, view);
+    }
+
+    private static HttpAnswer badRequest(final IllegalArgumentException e) {
+        return HttpAnswer.error(400, HttpAnswer.ErrorCode.BAD_REQUEST, e.getMessage());
     }
 
     private static void health(final Context ctx, final KafkaStreams streams) {

@@ -1,0 +1,179 @@
+package io.factfleet.reducer.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.core.Canonical;
+import io.factfleet.core.Hashing;
+import io.factfleet.core.PendingWork;
+import io.factfleet.reducer.ReducerStores;
+import io.factfleet.schema.state.MaintenanceState;
+import io.factfleet.schema.state.RosterEntry;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The edge bridge's endpoints (edge-bridge/PROTOCOL.md, reducer side), answered from this
+ * instance's active stores for an authority it owns; {@link AuthorityRouter} gets the request here.
+ * The JSON is documented in the module README; every field is always present (null when empty).
+ */
+public final class ProtocolViews {
+    private final Supplier<KafkaStreams> streams;
+    private final LongSupplier clock;
+    private final int retryAfterSeconds;
+
+    /**
+     * @param streams           the running application (a supplier: the HTTP server starts before Streams)
+     * @param clock             wall-clock millis, for which upgrades have expired in pending work
+     * @param retryAfterSeconds {@code Retry-After} of a 503 while an authority's arrival sequence is being built
+     */
+    public ProtocolViews(final Supplier<KafkaStreams> streams, final LongSupplier clock, final int retryAfterSeconds) {
+        this.streams = streams;
+        this.clock = clock;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** {@code {factId, status, seq, code, message}}. */
+    public HttpAnswer status(final String authorityId, final int partition, final String factIdHex) {
+        final ProtocolQueries.StoreSource stores = stores(partition);
+        if (!ProtocolQueries.isKnown(stores, authorityId)) {
+            return unknown(authorityId);
+        }
+        return HttpAnswer.ok(statusJson(ProtocolQueries.status(stores, authorityId, factIdHex)));
+    }
+
+    /** {@code {statuses: [{factId, status, seq, code, message}, ...]}}, in the order asked. */
+    public HttpAnswer statuses(final String authorityId, final int partition, final List<String> factIds) {
+        final ProtocolQueries.StoreSource stores = stores(partition);
+        if (!ProtocolQueries.isKnown(stores, authorityId)) {
+            return unknown(authorityId);
+        }
+        final ObjectNode body = HttpAnswer.JSON.createObjectNode();
+        final ArrayNode statuses = body.putArray("statuses");
+        for (final String factId : factIds) {
+            statuses.add(statusJson(ProtocolQueries.status(stores, authorityId, factId)));
+        }
+        return HttpAnswer.ok(body);
+    }
+
+    /** {@code {authorityId, indexId, upToSeq, complete, merkleRoot, factCount, facts: ["<base64>", ...]}}. */
+    public HttpAnswer sync(final String authorityId, final int partition, final ProtocolQueries.SyncRequest request) {
+        final ProtocolQueries.StoreSource stores = stores(partition);
+        if (!ProtocolQueries.hasState(stores, authorityId)) {
+            return unknown(authorityId);
+        }
+        final Optional<ProtocolQueries.SyncResult> answer = ProtocolQueries.sync(stores, authorityId, request);
+        if (answer.isEmpty()) {
+            return HttpAnswer.rebalancing("the arrival sequence of authority " + authorityId + " is being built (stores from before it existed)",
+                    retryAfterSeconds);
+        }
+        final ProtocolQueries.SyncResult result = answer.get();
+        final ObjectNode body = HttpAnswer.JSON.createObjectNode();
+        body.put("authorityId", authorityId);
+        body.put("indexId", result.indexId());
+        body.put("upToSeq", result.upToSeq());
+        body.put("complete", result.complete());
+        body.put("merkleRoot", Hashing.hex(result.merkleRoot()));
+        body.put("factCount", result.factCount());
+        final ArrayNode facts = body.putArray("facts");
+        final Base64.Encoder base64 = Base64.getEncoder();
+        result.facts().forEach(fact -> facts.add(base64.encodeToString(fact)));
+        return HttpAnswer.ok(body);
+    }
+
+    /**
+     * {@code {deviceId, identityEpoch, snapshotApprovals: [{proposalId, targetEpoch, prefixDigest}],
+     * upgradeReadiness: [{proposalId, packageId, version, kind, expiresAtMillis}]}}: {@link PendingWork#forDevice}
+     * now. A device not on the current roster has nothing pending.
+     */
+    public HttpAnswer pending(final String authorityId, final int partition, final String deviceId) {
+        final MaintenanceState state = state(partition, authorityId);
+        if (state == null) {
+            return unknown(authorityId);
+        }
+        final PendingWork work = PendingWork.forDevice(state, deviceId, clock.getAsLong());
+        final ObjectNode body = HttpAnswer.JSON.createObjectNode();
+        body.put("deviceId", work.deviceId());
+        body.put("identityEpoch", work.identityEpoch());
+        final ArrayNode approvals = body.putArray("snapshotApprovals");
+        for (final PendingWork.SnapshotApprovalRequest request : work.snapshotApprovals()) {
+            final ObjectNode a = approvals.addObject();
+            a.put("proposalId", request.proposalId());
+            a.put("targetEpoch", request.targetEpoch());
+            a.put("prefixDigest", request.prefixDigestHex());
+        }
+        final ArrayNode readiness = body.putArray("upgradeReadiness");
+        for (final PendingWork.ReadinessRequest request : work.upgradeReadiness()) {
+            final ObjectNode r = readiness.addObject();
+            r.put("proposalId", request.proposalId());
+            r.put("packageId", request.packageId());
+            r.put("version", request.version());
+            r.put("kind", request.kind());
+            r.put("expiresAtMillis", request.expiresAtMillis());
+        }
+        return HttpAnswer.ok(body);
+    }
+
+    /**
+     * {@code {authorityId, identityEpoch, threshold, adminKeyId, adminPublicKey, members: [{deviceId, keyId, publicKey}]}}:
+     * the current roster, keys as hex. Before the genesis is folded: epoch -1, no members, empty admin.
+     */
+    public HttpAnswer roster(final String authorityId, final int partition) {
+        final MaintenanceState state = state(partition, authorityId);
+        if (state == null) {
+            return unknown(authorityId);
+        }
+        final ObjectNode body = HttpAnswer.JSON.createObjectNode();
+        body.put("authorityId", authorityId);
+        body.put("identityEpoch", state.getIdentityEpoch());
+        body.put("threshold", state.getThreshold());
+        body.put("adminKeyId", state.getAdminKeyId());
+        body.put("adminPublicKey", Hashing.hex(Canonical.array(state.getAdminPublicKey())));
+        final ArrayNode members = body.putArray("members");
+        for (final RosterEntry entry : state.getRoster()) {
+            final ObjectNode m = members.addObject();
+            m.put("deviceId", entry.getDeviceId());
+            m.put("keyId", entry.getKeyId());
+            m.put("publicKey", Hashing.hex(Canonical.array(entry.getPublicKey())));
+        }
+        return HttpAnswer.ok(body);
+    }
+
+    static ObjectNode statusJson(final ProtocolQueries.FactStatus status) {
+        final ObjectNode node = HttpAnswer.JSON.createObjectNode();
+        node.put("factId", status.factId());
+        node.put("status", status.status().name());
+        if (status.seq() == null) {
+            node.putNull("seq");
+        } else {
+            node.put("seq", status.seq());
+        }
+        node.put("code", status.code());
+        node.put("message", status.message());
+        return node;
+    }
+
+    private MaintenanceState state(final int partition, final String authorityId) {
+        return stores(partition).<MaintenanceState>store(ReducerStores.AUTHORITY_STATE.name()).get(authorityId);
+    }
+
+    private static HttpAnswer unknown(final String authorityId) {
+        return HttpAnswer.error(404, HttpAnswer.ErrorCode.UNKNOWN_AUTHORITY, "nothing is known of authority " + authorityId);
+    }
+
+    private ProtocolQueries.StoreSource stores(final int partition) {
+        final KafkaStreams app = streams.get();
+        return new ProtocolQueries.StoreSource() {
+            @Override
+            public <V> ReadOnlyKeyValueStore<String, V> store(final String name) {
+                return app.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()).withPartition(partition));
+            }
+        };
+    }
+}
