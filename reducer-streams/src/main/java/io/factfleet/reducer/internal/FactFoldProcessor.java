@@ -52,6 +52,20 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
     private KeyValueStore<String, String> ids;
     private ArrivalSequence sequence;
     private Cancellable sequenceAll;
+    /**
+     * Decoded states of recently folded authorities, mirroring the state store. The reducer folds a
+     * fact into the state object in place, so the fold takes the object out of the cache and it
+     * comes back only after the store write: a failed fold can never leave a half-changed state
+     * here. Streams creates a new processor whenever a task is re-initialised, so the cache never
+     * outlives the store contents it mirrors.
+     */
+    private final java.util.Map<String, MaintenanceState> stateCache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(final java.util.Map.Entry<String, MaintenanceState> eldest) {
+            return size() > STATE_CACHE_SIZE;
+        }
+    };
+    private static final int STATE_CACHE_SIZE = 10_000;
 
     public FactFoldProcessor(final Reducer reducer, final ReducerMetrics metrics) {
         this.reducer = reducer;
@@ -99,6 +113,7 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
         index.put(fold.indexKey(), record.value());
         ids.put(record.key(), fold.indexKey());
         states.put(fold.authorityId(), fold.state());
+        stateCache.put(fold.authorityId(), fold.state());
         sequence.append(fold.authorityId(), record.value(), counter);
         metrics.factFolded();
     }
@@ -122,7 +137,8 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
             return null;
         }
         final String indexKey = FactKeys.indexKey(fact);
-        final MaintenanceState current = states.get(authorityId);
+        final MaintenanceState cached = stateCache.remove(authorityId);
+        final MaintenanceState current = cached != null ? cached : states.get(authorityId);
         final Reducer.Step step = reducer.apply(current == null ? Reducer.empty(authorityId) : current, fact);
         if (step instanceof Reducer.Step.Applied applied) {
             return new Fold(authorityId, indexKey, applied.state());
