@@ -1,0 +1,448 @@
+package io.factfleet.bridge.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.bridge.BridgeConfig;
+import io.factfleet.bridge.BridgeError;
+import io.factfleet.bridge.BridgeProtocol;
+import io.factfleet.bridge.BridgeState;
+import io.factfleet.core.SaltedBloomFilter;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge's HTTP endpoints (edge-bridge/PROTOCOL.md and README.md). Every {@code /v1} request
+ * passes one admission in a before-handler, in this order: the bridge is RUNNING, the global rate
+ * limit, the body size, the signed-request authentication, the path names the signer's authority
+ * (and device), the device's rate limit and session caps (shedding low peer scores near the global
+ * cap), the identity epoch the request names. The session ends in the after-handler.
+ */
+public final class BridgeHttpApi {
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeHttpApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CALLER = "factfleet.caller";
+    private static final String SESSION = "factfleet.session";
+    private static final String BODY = "factfleet.body";
+    private static final String ANSWERED = "factfleet.answered";
+    private static final Pattern SCOPED_PATH = Pattern.compile("^/v1/authorities/([^/]+)(?:/devices/([^/]+))?(?:/.*)?$");
+    private static final Pattern FACT_ID = Pattern.compile("[0-9a-f]{64}");
+    private static final String EVENT_STREAM = "text/event-stream";
+    /** The reducer answers at most this many statuses per query. */
+    private static final int MAX_STATUS_IDS = 1_000;
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** What the endpoints work with. */
+    public record Dependencies(BridgeConfig config, Supplier<BridgeState> state, DeviceAuthenticator authenticator, PeerRegistry peers,
+                               FactBatchDecoder decoder, FactSubmission submission, ReducerClient reducer, PendingRelay pending,
+                               BridgeMetrics metrics) {
+    }
+
+    private final Dependencies d;
+
+    private BridgeHttpApi(final Dependencies dependencies) {
+        this.d = dependencies;
+    }
+
+    /** A Javalin app with the routes and connectors, not yet started. */
+    public static Javalin create(final Dependencies dependencies) {
+        final BridgeHttpApi api = new BridgeHttpApi(dependencies);
+        final BridgeConfig config = dependencies.config();
+        final Javalin app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.startupWatcherEnabled = false;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.jetty.addConnector((server, http) -> Connectors.plain(server, http, config));
+            if (config.tlsKeystorePath().isPresent()) {
+                c.jetty.addConnector((server, http) -> Connectors.tls(server, http, config));
+            }
+            c.requestLogger.http((ctx, millis) -> dependencies.metrics().request(route(ctx), ctx.method().name(), ctx.statusCode(),
+                    Duration.ofNanos((long) (millis * 1_000_000))));
+        });
+        app.get("/health", api::health);
+        app.get("/metrics", ctx -> {
+            ctx.attribute(ANSWERED, Boolean.TRUE);
+            ctx.contentType(PROMETHEUS_TEXT).result(dependencies.metrics().scrape());
+        });
+        app.before(BridgeProtocol.API_PREFIX + "/*", api::admit);
+        app.after(BridgeProtocol.API_PREFIX + "/*", BridgeHttpApi::endSession);
+        app.post("/v1/authorities/{authorityId}/facts", api::submit);
+        app.get("/v1/authorities/{authorityId}/facts/{factId}/status", api::factStatus);
+        app.post("/v1/authorities/{authorityId}/facts/status", api::factStatuses);
+        app.post("/v1/authorities/{authorityId}/sync", api::sync);
+        app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending", api::pending);
+        app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending/events", api::pendingEvents);
+        app.exception(DeviceAuthenticator.AttributedException.class, (e, ctx) -> {
+            api.peer(e.caller()).penalize(PeerRegistry.AUTH_FAILURE_PENALTY);
+            api.fail(ctx, e.error());
+        });
+        app.exception(ApiException.class, (e, ctx) -> api.fail(ctx, e));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("Failed to answer {} {}", ctx.method(), ctx.path(), e);
+            api.fail(ctx, ApiException.of(BridgeError.INTERNAL_ERROR, e.toString(), e));
+        });
+        app.error(404, ctx -> {
+            if (ctx.attribute(ANSWERED) == null) {
+                api.fail(ctx, ApiException.of(BridgeError.NOT_FOUND, "no endpoint " + ctx.method() + " " + ctx.path()));
+            }
+        });
+        return app;
+    }
+
+    // ---- admission --------------------------------------------------------------------------
+
+    private void admit(final Context ctx) {
+        final BridgeState state = d.state().get();
+        if (state != BridgeState.RUNNING) {
+            throw ApiException.of(BridgeError.NOT_RUNNING, "the bridge is " + state + "; retry later").retryAfter(d.config().retryAfterSeconds());
+        }
+        d.peers().consumeGlobal();
+        final byte[] body = readBody(ctx);
+        ctx.attribute(BODY, body);
+        d.metrics().bytesIn(body.length);
+        final String query = ctx.req().getQueryString();
+        final String target = ctx.req().getRequestURI() + (query == null ? "" : "?" + query);
+        final Caller caller = d.authenticator().authenticate(ctx.method().name(), target, ctx.header("Authorization"), body);
+        ctx.attribute(CALLER, caller);
+        final Matcher scoped = SCOPED_PATH.matcher(ctx.req().getRequestURI());
+        if (scoped.matches()) {
+            final String authority = decode(scoped.group(1));
+            if (!authority.equals(caller.authorityId())) {
+                throw ApiException.of(BridgeError.WRONG_AUTHORITY, "device " + caller.deviceId() + " acts for " + caller.authorityId()
+                        + " and may not act on " + authority);
+            }
+            if (scoped.group(2) != null && !decode(scoped.group(2)).equals(caller.deviceId())) {
+                throw ApiException.of(BridgeError.WRONG_DEVICE, "device " + caller.deviceId() + " may not act for device " + decode(scoped.group(2)));
+            }
+        }
+        final PeerRegistry.Session session = d.peers().admit(peer(caller), d.config().retryAfterSeconds());
+        ctx.attribute(SESSION, session);
+        d.metrics().sessionStarted();
+        final OptionalLong named = namedEpoch(ctx);
+        if (named.isPresent() && caller.roster().identityEpoch() > named.getAsLong()) {
+            throw epochAdvanced(named.getAsLong(), caller.roster().identityEpoch());
+        }
+    }
+
+    private byte[] readBody(final Context ctx) {
+        final int max = d.config().maxBodyBytes();
+        final long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {
+            throw bodyTooLarge(declared, max);
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            final byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                throw bodyTooLarge(body.length, max);
+            }
+            return body;
+        } catch (final IOException e) {
+            throw ApiException.of(BridgeError.BAD_REQUEST, "could not read the request body: " + e.getMessage(), e);
+        }
+    }
+
+    private static ApiException bodyTooLarge(final long size, final int max) {
+        return ApiException.of(BridgeError.BODY_TOO_LARGE, "the body is " + (size > max ? "more than " + max : size) + " bytes; bodies are at most "
+                + max + " bytes: split the batch");
+    }
+
+    private static OptionalLong namedEpoch(final Context ctx) {
+        final String value = ctx.header(BridgeProtocol.EPOCH_HEADER);
+        if (value == null || value.isBlank()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(value.strip()));
+        } catch (final NumberFormatException e) {
+            throw ApiException.of(BridgeError.BAD_REQUEST, BridgeProtocol.EPOCH_HEADER + " must be an identity epoch (a whole number), not '" + value + "'");
+        }
+    }
+
+    private static ApiException epochAdvanced(final long named, final long current) {
+        return ApiException.of(BridgeError.EPOCH_ADVANCED, "the request names identity epoch " + named + " but the authority is at "
+                + current + "; catch up (sync), then retry").with("identityEpoch", current);
+    }
+
+    private PeerRegistry.Peer peer(final Caller caller) {
+        return d.peers().peer(caller.peerKey());
+    }
+
+    private static void endSession(final Context ctx) {
+        final PeerRegistry.Session session = ctx.attribute(SESSION);
+        if (session != null) {
+            session.close();
+        }
+    }
+
+    // ---- endpoints --------------------------------------------------------------------------
+
+    private void health(final Context ctx) {
+        final BridgeState state = d.state().get();
+        write(ctx, state == BridgeState.RUNNING ? 200 : 503, JSON.createObjectNode().put("state", state.name()));
+    }
+
+    private void submit(final Context ctx) {
+        final Caller caller = ctx.attribute(CALLER);
+        final byte[] body = ctx.attribute(BODY);
+        final List<SubmittedFact> facts = d.decoder().decode(ctx.header("Content-Type"), body);
+        final List<FactSubmission.Result> results = d.submission().submit(caller, facts);
+        final ArrayNode answers = JSON.createArrayNode();
+        int accepted = 0;
+        int duplicate = 0;
+        for (final FactSubmission.Result r : results) {
+            final ObjectNode answer = answers.addObject().put("factId", r.factId()).put("status", r.status());
+            if (r.code() != null) {
+                answer.put("code", r.code().name());
+            }
+            if (r.message() != null && r.code() != null) {
+                answer.put("message", r.message());
+            }
+            if (r.status().equals(BridgeProtocol.ACCEPTED)) {
+                accepted++;
+            } else if (r.status().equals(BridgeProtocol.DUPLICATE)) {
+                duplicate++;
+            }
+        }
+        peer(caller).recordBatch(results.size(), accepted + duplicate);
+        d.metrics().factsIn("accepted", accepted);
+        d.metrics().factsIn("duplicate", duplicate);
+        d.metrics().factsIn("rejected", results.size() - accepted - duplicate);
+        final ObjectNode out = JSON.createObjectNode();
+        out.set("results", answers);
+        write(ctx, 200, out);
+    }
+
+    private void factStatus(final Context ctx) {
+        final String factId = ctx.pathParam("factId").toLowerCase(Locale.ROOT);
+        if (!FACT_ID.matcher(factId).matches()) {
+            throw ApiException.of(BridgeError.BAD_REQUEST, "a fact id is 64 hex digits (SHA-256 of the fact's canonical body)");
+        }
+        final Caller caller = ctx.attribute(CALLER);
+        write(ctx, 200, d.reducer().get("/authorities/" + caller.authorityId() + "/facts/" + factId + "/status"));
+    }
+
+    private void factStatuses(final Context ctx) {
+        final Caller caller = ctx.attribute(CALLER);
+        final JsonNode request = jsonBody(ctx, "{\"factIds\": [\"<64 hex digits>\", ...]}");
+        final JsonNode ids = request.path("factIds");
+        if (!ids.isArray() || ids.size() > MAX_STATUS_IDS) {
+            throw ApiException.of(BridgeError.BAD_REQUEST, "factIds must be an array of at most " + MAX_STATUS_IDS + " fact ids");
+        }
+        final ArrayNode clean = JSON.createArrayNode();
+        for (final JsonNode id : ids) {
+            final String factId = id.asText("").toLowerCase(Locale.ROOT);
+            if (!id.isTextual() || !FACT_ID.matcher(factId).matches()) {
+                throw ApiException.of(BridgeError.BAD_REQUEST, "a fact id is 64 hex digits, not " + id);
+            }
+            clean.add(factId);
+        }
+        final ObjectNode query = JSON.createObjectNode();
+        query.set("factIds", clean);
+        write(ctx, 200, d.reducer().post("/authorities/" + caller.authorityId() + "/facts/status", query));
+    }
+
+    private static JsonNode jsonBody(final Context ctx, final String expected) {
+        final byte[] body = ctx.attribute(BODY);
+        final JsonNode json;
+        try {
+            json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+        } catch (final IOException e) {
+            throw ApiException.of(BridgeError.MALFORMED_JSON, "the body is not JSON: " + e.getMessage());
+        }
+        if (json == null || !json.isObject()) {
+            throw ApiException.of(BridgeError.MALFORMED_JSON, "expected " + expected);
+        }
+        return json;
+    }
+
+    private void sync(final Context ctx) {
+        final Caller caller = ctx.attribute(CALLER);
+        final JsonNode request = jsonBody(ctx, "{\"indexId\": ..., \"afterSeq\": n, \"merkleRoot\": ..., \"bloom\": null}");
+        final JsonNode after = request.path("afterSeq");
+        if (!after.isMissingNode() && !after.isNull() && (!after.isIntegralNumber() || after.asLong() < 0)) {
+            throw ApiException.of(BridgeError.BAD_REQUEST, "afterSeq must be a sequence number, 0 for none");
+        }
+        final long afterSeq = after.asLong(0);
+        final boolean includeOwn = request.path("includeOwn").asBoolean(false);
+        final int maxBytes = request.path("maxBytes").canConvertToInt() && request.path("maxBytes").asInt() > 0
+                ? Math.min(request.path("maxBytes").asInt(), d.config().syncMaxBytes()) : d.config().syncMaxBytes();
+        final ObjectNode query = JSON.createObjectNode()
+                .put("afterSeq", afterSeq)
+                .put("includeOwn", includeOwn)
+                .put("maxBytes", maxBytes);
+        if (includeOwn) {
+            query.putNull("excludeDevice");
+        } else {
+            query.put("excludeDevice", caller.deviceId());
+        }
+        query.set("bloom", bloom(request.get("bloom")));
+        final JsonNode answer = d.reducer().post("/authorities/" + caller.authorityId() + "/sync", query);
+        final String indexId = request.path("indexId").asText("");
+        if (!indexId.isEmpty() && afterSeq > 0 && !indexId.equals(answer.path("indexId").asText())) {
+            throw ApiException.of(BridgeError.INDEX_CHANGED, "the reducer's fact index is now " + answer.path("indexId").asText()
+                    + ", so afterSeq " + afterSeq + " of index " + indexId + " means nothing; sync again with afterSeq 0 and a salted Bloom filter")
+                    .with("indexId", answer.path("indexId").asText());
+        }
+        d.metrics().factsOut(answer.path("facts").size());
+        write(ctx, 200, answer);
+    }
+
+    /** Validates the device's Bloom filter (salt, hashes, bits) and passes it on unchanged; null stays null. */
+    private static JsonNode bloom(final JsonNode bloom) {
+        if (bloom == null || bloom.isNull()) {
+            return JSON.nullNode();
+        }
+        try {
+            final byte[] salt = io.factfleet.core.Hashing.unhex(bloom.path("salt").asText(""));
+            final byte[] bits = Base64.getDecoder().decode(bloom.path("bits").asText(""));
+            SaltedBloomFilter.of(salt, bloom.path("hashes").asInt(0), bits);
+        } catch (final IllegalArgumentException e) {
+            throw ApiException.of(BridgeError.BAD_REQUEST, "bloom must be {\"salt\": <" + SaltedBloomFilter.SALT_BYTES
+                    + " bytes hex>, \"hashes\": 1..32, \"bits\": <base64, whole bytes>}: " + e.getMessage());
+        }
+        return JSON.createObjectNode().put("salt", bloom.path("salt").asText()).put("hashes", bloom.path("hashes").asInt())
+                .put("bits", bloom.path("bits").asText());
+    }
+
+    private void pending(final Context ctx) {
+        final Caller caller = ctx.attribute(CALLER);
+        final Duration wait = waitParam(ctx);
+        final OptionalLong named = namedEpoch(ctx);
+        ctx.future(() -> d.pending().longPoll(caller.authorityId(), caller.deviceId(), wait, named).handle((answer, failure) -> {
+            if (failure != null) {
+                fail(ctx, PendingRelay.unwrap(failure));
+            } else {
+                write(ctx, 200, answer);
+            }
+            return null;
+        }));
+    }
+
+    private Duration waitParam(final Context ctx) {
+        final String raw = ctx.queryParam("wait");
+        if (raw == null || raw.isBlank()) {
+            return d.config().pendingWaitDefault();
+        }
+        try {
+            final long seconds = Long.parseLong(raw.strip());
+            if (seconds >= 0 && seconds <= d.config().pendingWaitMax().toSeconds()) {
+                return Duration.ofSeconds(seconds);
+            }
+        } catch (final NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.of(BridgeError.BAD_REQUEST, "wait must be a number of seconds from 0 to " + d.config().pendingWaitMax().toSeconds());
+    }
+
+    private void pendingEvents(final Context ctx) throws Exception {
+        if (!EVENT_STREAM.equals(ctx.header("Accept"))) {
+            throw ApiException.of(BridgeError.NOT_ACCEPTABLE, "this endpoint streams server-sent events: send 'Accept: " + EVENT_STREAM + "'");
+        }
+        final Caller caller = ctx.attribute(CALLER);
+        final PeerRegistry.Session session = ctx.attribute(SESSION);
+        final OptionalLong named = namedEpoch(ctx);
+        final Duration duration = d.config().pendingWaitMax();
+        new SseHandler(0, client -> {
+            client.keepAlive();
+            client.onClose(session::close);
+            d.pending().stream(caller.authorityId(), caller.deviceId(), duration, named, sink(client));
+        }).handle(ctx);
+    }
+
+    private PendingRelay.EventSink sink(final SseClient client) {
+        return new PendingRelay.EventSink() {
+            @Override
+            public boolean send(final String event, final String data) {
+                client.sendEvent(event, data);
+                d.metrics().bytesOut(data.length());
+                return !client.terminated();
+            }
+
+            @Override
+            public void keepAlive() {
+                client.sendComment("keep-alive");
+            }
+
+            @Override
+            public boolean closed() {
+                return client.terminated();
+            }
+
+            @Override
+            public void close() {
+                client.close();
+            }
+        };
+    }
+
+    // ---- answers ----------------------------------------------------------------------------
+
+    private void fail(final Context ctx, final ApiException e) {
+        final Caller caller = ctx.attribute(CALLER);
+        if (caller != null) {
+            final double penalty = penalty(e.error());
+            if (penalty > 0) {
+                peer(caller).penalize(penalty);
+            }
+        }
+        if (e.status() >= 500) {
+            LOG.warn("{} {}: {} {}", ctx.method(), ctx.path(), e.code(), e.getMessage());
+        }
+        d.metrics().error(e.code());
+        final ObjectNode body = JSON.createObjectNode().put("code", e.code()).put("message", e.getMessage());
+        e.extra().forEach((k, v) -> body.set(k, JSON.valueToTree(v)));
+        e.retryAfterSeconds().ifPresent(seconds -> {
+            ctx.header("Retry-After", String.valueOf(seconds));
+            body.put("retryAfterSeconds", seconds);
+        });
+        write(ctx, e.status(), body);
+        endSession(ctx);
+    }
+
+    /** Trust lost for an error that is the authenticated device's doing. */
+    private static double penalty(final BridgeError error) {
+        return switch (error) {
+            case REPLAYED_REQUEST, WRONG_AUTHORITY, WRONG_DEVICE -> PeerRegistry.AUTH_FAILURE_PENALTY;
+            case MALFORMED_JSON, MALFORMED_WIRE_FORMAT, UNKNOWN_SCHEMA_ID, UNDECODABLE, BATCH_TOO_LARGE, BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE ->
+                    PeerRegistry.MALFORMED_PENALTY;
+            default -> 0;
+        };
+    }
+
+    private void write(final Context ctx, final int status, final JsonNode body) {
+        ctx.attribute(ANSWERED, Boolean.TRUE);
+        final byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        d.metrics().bytesOut(bytes.length);
+        ctx.status(status).contentType("application/json").result(bytes);
+    }
+
+    private static String route(final Context ctx) {
+        try {
+            final String path = ctx.endpointHandlerPath();
+            return path == null || path.isEmpty() ? "unmatched" : path;
+        } catch (final RuntimeException e) {
+            return "unmatched";
+        }
+    }
+
+    private static String decode(final String segment) {
+        return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,62 @@
+package io.factfleet.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.factfleet.contracts.AuthorityPartitioner;
+import io.factfleet.contracts.ServiceProperties;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class BridgeConfigTest {
+    @Test
+    void defaultsAreFilledInWhereNothingWasGiven() {
+        final BridgeConfig config = BridgeConfig.of(new Properties());
+
+        assertThat(config.httpPort()).isEqualTo(BridgeConfig.DEFAULT_HTTP_PORT);
+        assertThat(config.maxBodyBytes()).isEqualTo(1024 * 1024);
+        assertThat(config.maxBatchFacts()).isEqualTo(500);
+        assertThat(config.authSkew()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.tlsKeystorePath()).isEmpty();
+        assertThat(config.reducerUrl()).isEqualTo(BridgeConfig.DEFAULT_REDUCER_URL);
+    }
+
+    @Test
+    void givenValuesWinOverDefaults() {
+        final BridgeConfig config = BridgeConfig.of(Map.of(BridgeConfig.MAX_BATCH_FACTS, 7, BridgeConfig.REDUCER_URL, "http://reducer:9/"));
+
+        assertThat(config.maxBatchFacts()).isEqualTo(7);
+        assertThat(config.reducerUrl()).isEqualTo("http://reducer:9");
+    }
+
+    @Test
+    void theEnvironmentOverridesAFileThroughServiceProperties() {
+        final Properties layered = ServiceProperties.load(BridgeConfig.defaults(), null, Map.of("FACTFLEET_BRIDGE_HTTP_PORT", "9100"), Map.of());
+
+        assertThat(BridgeConfig.of(layered).httpPort()).isEqualTo(9100);
+    }
+
+    @Test
+    void theProducerIsAlwaysIdempotentWithAcksAllAndGetsNoBridgeOrRegistryKeys() {
+        final BridgeConfig config = BridgeConfig.of(Map.of("acks", "1", "enable.idempotence", "false", "schema.registry.url", "http://r:1",
+                "security.protocol", "SSL"));
+
+        final Map<String, Object> producer = config.producerProperties();
+
+        assertThat(producer).containsEntry("acks", "all").containsEntry("enable.idempotence", "true")
+                .containsEntry("partitioner.class", AuthorityPartitioner.class.getName()).containsEntry("security.protocol", "SSL");
+        assertThat(producer.keySet()).noneMatch(k -> k.startsWith("bridge.") || k.startsWith("schema.registry."));
+        assertThat(config.registryProperties()).containsEntry("schema.registry.url", "http://r:1");
+    }
+
+    @Test
+    void aBadNumberOrATlsKeystoreWithoutPasswordIsAConfigError() {
+        assertThatThrownBy(() -> BridgeConfig.of(Map.of(BridgeConfig.MAX_BODY_BYTES, "lots"))).isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> BridgeConfig.of(Map.of(BridgeConfig.SESSIONS_GLOBAL, "0"))).isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> BridgeConfig.of(Map.of(BridgeConfig.TLS_KEYSTORE_PATH, "/tmp/k.p12"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(BridgeConfig.TLS_KEYSTORE_PASSWORD);
+    }
+}
