@@ -126,34 +126,49 @@ public final class DeviceAgent implements AutoCloseable {
     public int flush() {
         int acknowledged = 0;
         while (true) {
-            final List<Outbox.PendingFact> due = outbox.due(clock.getAsLong(), BATCH);
-            if (due.isEmpty()) {
+            final int sent = flushOnce(BATCH);
+            if (sent <= 0) {
                 return acknowledged;
             }
-            final List<BridgeClient.SubmitResult> results;
-            try {
-                results = bridge.submit(due.stream().map(Outbox.PendingFact::fact).toList());
-            } catch (final BridgeException e) {
-                for (final Outbox.PendingFact p : due) {
-                    final Duration wait = e.retryAfter().orElse(backoff.delay(p.attempts()));
-                    outbox.retryAt(p.factId(), clock.getAsLong() + wait.toMillis());
-                }
-                return acknowledged;
-            }
-            final Map<String, Outbox.PendingFact> byId = new LinkedHashMap<>();
-            due.forEach(p -> byId.put(p.factId(), p));
-            for (final BridgeClient.SubmitResult r : results) {
-                final Outbox.PendingFact p = byId.get(r.factId());
-                if (p == null) {
-                    continue;
-                }
-                if (r.outcome() != Outbox.Outcome.REJECTED) {
-                    rememberOwn(p.fact());
-                }
-                outbox.acknowledge(r.factId(), r.outcome(), r.code(), r.message(), clock.getAsLong());
-                acknowledged++;
-            }
+            acknowledged += sent;
         }
+    }
+
+    /**
+     * Sends one batch of at most {@code maxFacts} due facts. Returns how many the bridge
+     * acknowledged, 0 when nothing was due, or -1 when the bridge could not take the batch (the
+     * facts are rescheduled with backoff and stay in the outbox).
+     */
+    public int flushOnce(final int maxFacts) {
+        final List<Outbox.PendingFact> due = outbox.due(clock.getAsLong(), maxFacts);
+        if (due.isEmpty()) {
+            return 0;
+        }
+        final List<BridgeClient.SubmitResult> results;
+        try {
+            results = bridge.submit(due.stream().map(Outbox.PendingFact::fact).toList());
+        } catch (final BridgeException e) {
+            for (final Outbox.PendingFact p : due) {
+                final Duration wait = e.retryAfter().orElse(backoff.delay(p.attempts()));
+                outbox.retryAt(p.factId(), clock.getAsLong() + wait.toMillis());
+            }
+            return -1;
+        }
+        final Map<String, Outbox.PendingFact> byId = new LinkedHashMap<>();
+        due.forEach(p -> byId.put(p.factId(), p));
+        int acknowledged = 0;
+        for (final BridgeClient.SubmitResult r : results) {
+            final Outbox.PendingFact p = byId.get(r.factId());
+            if (p == null) {
+                continue;
+            }
+            if (r.outcome() != Outbox.Outcome.REJECTED) {
+                rememberOwn(p.fact());
+            }
+            outbox.acknowledge(r.factId(), r.outcome(), r.code(), r.message(), clock.getAsLong());
+            acknowledged++;
+        }
+        return acknowledged;
     }
 
     /**

@@ -151,6 +151,20 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /** Every fact the bridge has acknowledged, with its outcome. */
+    public synchronized List<Delivery> deliveries() {
+        final List<Delivery> out = new ArrayList<>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT fact_id, outcome, reason_code, message, at_ms FROM delivered ORDER BY at_ms")) {
+            while (rs.next()) {
+                out.add(new Delivery(rs.getString(1), Outcome.valueOf(rs.getString(2)), rs.getString(3), rs.getString(4), rs.getLong(5)));
+            }
+        } catch (final SQLException e) {
+            throw new DeviceStorageException("cannot read the deliveries: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     private void rollback() {
         try {
             db.rollback();

@@ -63,9 +63,9 @@ public final class FleetSimulator implements AutoCloseable {
             simulator.authorities.add(genesis);
             genesisSink.accept(genesis.genesisFact(operatorKey));
             final List<SimulatedDevice> devices = new ArrayList<>();
-            keys.forEach((deviceId, key) -> devices.add(new SimulatedDevice(DeviceAgent.open(authorityId, deviceId, key,
+            keys.forEach((deviceId, key) -> devices.add(new SimulatedDevice(() -> DeviceAgent.open(authorityId, deviceId, key,
                     deviceDir(dataDir, authorityId, deviceId), bridge, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(10)),
-                    System::currentTimeMillis))));
+                    System::currentTimeMillis), deviceDir(dataDir, authorityId, deviceId))));
             simulator.fleet.put(authorityId, devices);
         }
         return simulator;
@@ -86,9 +86,8 @@ public final class FleetSimulator implements AutoCloseable {
             applySchedule();
             for (final List<SimulatedDevice> devices : fleet.values()) {
                 for (final SimulatedDevice device : devices) {
-                    if (device.online()) {
-                        device.produce(plan.factsPerDevicePerTick());
-                    }
+                    // Offline devices keep working: what they sign waits in their outbox.
+                    device.produce(plan.factsPerDevicePerTick());
                     device.exchange();
                 }
             }
@@ -140,6 +139,6 @@ public final class FleetSimulator implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        devices().forEach(d -> d.agent().close());
+        devices().stream().filter(d -> !d.stopped()).forEach(d -> d.agent().close());
     }
 }
