@@ -55,7 +55,11 @@ public final class BridgeClient {
     public record SubmitResult(String factId, Outbox.Outcome outcome, String code, String message) {
     }
 
-    /** What a sync round returned. */
+    /**
+     * What a sync round returned. {@code requestBytes} and {@code responseBytes} are the protocol's
+     * overhead: the request body and its Authorization header, and the response body less the
+     * base64 text of the facts it carried (the facts themselves are payload, not overhead).
+     */
     public record SyncAnswer(String indexId, long upToSeq, boolean complete, byte[] merkleRoot, long factCount, List<FactEnvelope> facts,
                              long requestBytes, long responseBytes) {
     }
@@ -100,15 +104,14 @@ public final class BridgeClient {
         final Answer answer = send("POST", "/v1/authorities/" + authorityId + "/sync", request, "application/json", Duration.ofSeconds(60));
         final JsonNode a = answer.body;
         final List<FactEnvelope> facts = new ArrayList<>();
-        long factBytes = 0;
+        long factText = 0;
         for (final JsonNode f : a.path("facts")) {
-            final byte[] raw = Base64.getDecoder().decode(f.asText());
-            factBytes += raw.length;
-            facts.add(Canonical.decode(raw, FactEnvelope.class));
+            factText += f.asText().length();
+            facts.add(Canonical.decode(Base64.getDecoder().decode(f.asText()), FactEnvelope.class));
         }
         return new SyncAnswer(a.path("indexId").asText(), a.path("upToSeq").asLong(), a.path("complete").asBoolean(),
-                Hashing.unhex(a.path("merkleRoot").asText()), a.path("factCount").asLong(), facts, request.length,
-                answer.bytes - Math.round(factBytes * 4.0 / 3.0));
+                Hashing.unhex(a.path("merkleRoot").asText()), a.path("factCount").asLong(), facts, request.length + answer.authorizationBytes,
+                answer.bytes - factText);
     }
 
     public List<FactStatus> statuses(final List<String> factIds) {
@@ -136,7 +139,7 @@ public final class BridgeClient {
         return v.isMissingNode() || v.isNull() ? null : v.asText();
     }
 
-    private record Answer(JsonNode body, long bytes) {
+    private record Answer(JsonNode body, long bytes, long authorizationBytes) {
     }
 
     private Answer send(final String method, final String pathWithQuery, final byte[] body, final String contentType, final Duration timeout) {
@@ -170,7 +173,7 @@ public final class BridgeClient {
             throw new BridgeException(response.statusCode(), json.path("code").asText("HTTP_" + response.statusCode()),
                     json.path("message").asText(new String(response.body(), StandardCharsets.UTF_8)), retryAfter);
         }
-        return new Answer(json, response.body().length);
+        return new Answer(json, response.body().length, "Authorization: ".length() + auth.length());
     }
 
     private static byte[] bytes(final JsonNode node) {
