@@ -50,6 +50,9 @@ public final class DeviceAgent implements AutoCloseable {
     private final LongSupplier clock;
     private final Connection syncDb;
     private final Map<String, FactEnvelope> ownUnconfirmed = new LinkedHashMap<>();
+    private final List<Consumer<io.factfleet.core.PendingWork>> pendingListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile io.factfleet.core.PendingWork lastPending;
+    private java.util.concurrent.ScheduledExecutorService background;
 
     /** The anti-entropy figures of the last sync, for operators and the bench. */
     public record SyncReport(int roundTrips, long overheadBytes, int factsReceived, boolean inSync, String mode) {
@@ -110,6 +113,24 @@ public final class DeviceAgent implements AutoCloseable {
     public FactEnvelope sign(final Object payload) {
         final long epoch = Math.max(0, replica.state().getIdentityEpoch());
         final FactEnvelope fact = signer.sign(epoch, payload);
+        outbox.enqueue(fact, clock.getAsLong());
+        return fact;
+    }
+
+    /**
+     * Approves a snapshot proposal after the caller checked {@code digest} against its own replica:
+     * signs the approval statement and the fact, and stores the fact in the outbox.
+     */
+    public FactEnvelope approveSnapshot(final String proposalId, final long targetEpoch, final byte[] digest) {
+        final FactEnvelope fact = signer.approveSnapshot(Math.max(0, replica.state().getIdentityEpoch()), proposalId, targetEpoch, digest);
+        outbox.enqueue(fact, clock.getAsLong());
+        return fact;
+    }
+
+    /** Reports readiness for an upgrade (READY, or NOT_READY / REJECTED with a reason) through the outbox. */
+    public FactEnvelope reportReadiness(final String proposalId, final String packageId, final long version,
+                                        final io.factfleet.schema.ReadinessStatus status, final String reason) {
+        final FactEnvelope fact = signer.readiness(Math.max(0, replica.state().getIdentityEpoch()), proposalId, packageId, version, status, reason);
         outbox.enqueue(fact, clock.getAsLong());
         return fact;
     }
@@ -266,10 +287,76 @@ public final class DeviceAgent implements AutoCloseable {
                 .ifPresent(listener);
     }
 
-    /** One round: send what is due, then catch up. */
+    /**
+     * Registers a listener for what awaits this device (snapshot proposals to approve, upgrades to
+     * report readiness on). It is told after a sync whenever the pending work computed from the
+     * device's own replica ({@link io.factfleet.core.PendingWork#forDevice}, the same function the
+     * server uses) changes and is not empty.
+     */
+    public void onPendingWork(final Consumer<io.factfleet.core.PendingWork> listener) {
+        pendingListeners.add(listener);
+    }
+
+    /** What awaits this device according to its replica now. */
+    public io.factfleet.core.PendingWork pendingWork() {
+        return io.factfleet.core.PendingWork.forDevice(replica.state(), deviceId, clock.getAsLong());
+    }
+
+    private void notifyPending() {
+        if (pendingListeners.isEmpty()) {
+            return;
+        }
+        final io.factfleet.core.PendingWork now = pendingWork();
+        final io.factfleet.core.PendingWork before = lastPending;
+        lastPending = now;
+        if (!now.isEmpty() && (before == null || !before.snapshotApprovals().equals(now.snapshotApprovals())
+                || !before.upgradeReadiness().equals(now.upgradeReadiness()))) {
+            pendingListeners.forEach(l -> l.accept(now));
+        }
+    }
+
+    /** One round: send what is due, then catch up, then tell pending-work listeners. */
     public SyncReport runOnce() {
         flush();
-        return sync();
+        final SyncReport report = sync();
+        notifyPending();
+        return report;
+    }
+
+    /**
+     * Runs {@link #runOnce} in the background every {@code interval}: what the device signs is sent
+     * and resent with backoff until acknowledged, and its replica keeps catching up. Failures
+     * (bridge unreachable, rate limits) only delay the next round; the outbox keeps everything.
+     */
+    public synchronized void startBackground(final Duration interval) {
+        if (background != null) {
+            return;
+        }
+        background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "factfleet-device-" + deviceId);
+            t.setDaemon(true);
+            return t;
+        });
+        background.scheduleWithFixedDelay(() -> {
+            try {
+                runOnce();
+            } catch (final RuntimeException e) {
+                // BridgeException or storage trouble: the next round retries; nothing leaves the outbox unacknowledged.
+            }
+        }, 0, interval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the background loop started by {@link #startBackground}. */
+    public synchronized void stopBackground() {
+        if (background != null) {
+            background.shutdownNow();
+            try {
+                background.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            background = null;
+        }
     }
 
     /** The facts this device signed that the bridge took but the replica does not hold yet. */
@@ -327,6 +414,7 @@ public final class DeviceAgent implements AutoCloseable {
 
     @Override
     public void close() {
+        stopBackground();
         outbox.close();
         replica.close();
         try {

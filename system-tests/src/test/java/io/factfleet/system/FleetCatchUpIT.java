@@ -234,6 +234,37 @@ class FleetCatchUpIT {
         }
     }
 
+    @Test
+    void aDeviceRunningInTheBackgroundHearsOfAProposalAwaitingItsApprovalAndApprovesIt() throws Exception {
+        final FleetPlan plan = new FleetPlan(1, 3, 2, 0, Duration.ofMillis(100), 0.0, Duration.ofSeconds(60));
+        try (FleetSimulator fleet = FleetSimulator.create(plan, "pending", dir.resolve("pending-devices"), bridge.uri(), OPERATOR,
+                FleetCatchUpIT::publishGenesis)) {
+            final var authority = fleet.authorities().get(0);
+            Await.until("the authority exists", Duration.ofSeconds(60),
+                    () -> reducerGet("/authorities/" + authority.authorityId() + "/roster") != null);
+            final DeviceAgent proposer = fleet.devicesOf(authority.authorityId()).get(0).agent();
+            final DeviceAgent approver = fleet.devicesOf(authority.authorityId()).get(1).agent();
+            final java.util.concurrent.CopyOnWriteArrayList<io.factfleet.core.PendingWork> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            approver.onPendingWork(work -> {
+                heard.add(work);
+                for (final var request : work.snapshotApprovals()) {
+                    approver.approveSnapshot(request.proposalId(), request.targetEpoch(), Hashing.unhex(request.prefixDigestHex()));
+                }
+            });
+            approver.startBackground(Duration.ofMillis(200));
+            final byte[] digest = Hashing.sha256("prefix".getBytes());
+            proposer.sign(new io.factfleet.schema.SnapshotProposed("snap-1", proposer.deviceId(), 0L, java.nio.ByteBuffer.wrap(digest), 1L));
+            proposer.flush();
+            Await.until("the approver heard of the proposal", Duration.ofSeconds(60),
+                    () -> heard.stream().anyMatch(w -> w.snapshotApprovals().stream().anyMatch(r -> r.proposalId().equals("snap-1"))));
+            Await.until("the approval reached the server", Duration.ofSeconds(60), () -> {
+                final JsonNode state = reducerGet("/authorities/" + authority.authorityId() + "/state");
+                return state != null && state.path("state").path("proposals").path(0).path("countedApprovals").asInt() == 1;
+            });
+            approver.stopBackground();
+        }
+    }
+
     /** Runs the device as a process that sends from its outbox; kills it after its second acknowledged batch. */
     private static boolean sendAndKillMidway(final SimulatedDevice device) throws Exception {
         final DeviceAgent agent = device.agent();
