@@ -10,16 +10,9 @@ import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.core.Ed25519Keys;
 import io.factfleet.core.Hashing;
-import io.factfleet.core.StateDigest;
 import io.factfleet.device.DeviceAgent;
 import io.factfleet.device.Outbox;
-import io.factfleet.ingest.IngestConfig;
-import io.factfleet.ingest.IngestService;
-import io.factfleet.reducer.ReducerConfig;
 import io.factfleet.reducer.ReducerService;
-import io.factfleet.registry.SchemaRegistryService;
-import io.factfleet.registry.client.HttpSchemaRegistryClient;
-import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.simulator.FleetPlan;
 import io.factfleet.simulator.FleetSimulator;
@@ -46,15 +39,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,79 +64,35 @@ class FleetCatchUpIT {
 
     @TempDir
     static Path dir;
-    private static SchemaRegistryService registry;
-    private static IngestService ingest;
+    private static InProcessSpine spine;
     private static ReducerService reducer;
     private static EdgeBridgeService bridge;
-    private static KafkaProducer<String, byte[]> operatorProducer;
-    private static SpecificAvroSerializer<FactEnvelope> serializer;
 
     @BeforeAll
     static void startTheStack() {
-        for (final var topic : FactFleetTopics.all()) {
-            KAFKA.createTopic(topic.name(), 4, 1, topic.configs());
-        }
-        final Properties registryProps = new Properties();
-        registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        registryProps.put("listeners", "http://127.0.0.1:0");
-        registry = new SchemaRegistryService(registryProps);
-        registry.start();
-        final String registryUrl = "http://127.0.0.1:" + registry.port();
-
-        final Properties ingestProps = new Properties();
-        ingestProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        ingestProps.put("state.dir", dir.resolve("ingest").toString());
-        ingestProps.put("schema.registry.url", registryUrl);
-        ingestProps.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(OPERATOR.publicKey()));
-        ingest = new IngestService(ingestProps);
-        ingest.start();
-
-        final Properties reducerProps = new Properties();
-        reducerProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        reducerProps.put("state.dir", dir.resolve("reducer").toString());
-        reducerProps.put("schema.registry.url", registryUrl);
-        reducerProps.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
-        reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
-        reducer = new ReducerService(ReducerConfig.of(reducerProps)).start();
-        Await.until("ingest and reducer RUNNING", Duration.ofSeconds(90),
-                () -> ingest.state() == KafkaStreams.State.RUNNING && reducer.streamsState() == KafkaStreams.State.RUNNING);
-
+        spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 1, 4, 1);
+        reducer = spine.reducer(0);
         final Properties bridgeProps = new Properties();
         bridgeProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        bridgeProps.put("schema.registry.url", registryUrl);
+        bridgeProps.put("schema.registry.url", spine.registryUrl);
         bridgeProps.put(BridgeConfig.REDUCER_URL, "http://" + reducer.applicationServer());
         bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
         bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
         bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
-
-        final Map<String, Object> producerProps = new HashMap<>(KAFKA.producerProps());
-        operatorProducer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-        serializer = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
     }
 
     @AfterAll
     static void stopTheStack() {
-        if (operatorProducer != null) {
-            operatorProducer.close();
+        if (bridge != null) {
+            bridge.close();
         }
-        for (final AutoCloseable service : new AutoCloseable[] {bridge, reducer, ingest, registry}) {
-            try {
-                if (service != null) {
-                    service.close();
-                }
-            } catch (final Exception e) {
-                // keep closing the others
-            }
+        if (spine != null) {
+            spine.close();
         }
     }
 
     private static void publishGenesis(final FactEnvelope genesis) {
-        try {
-            operatorProducer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), genesis.getBody().getAuthorityId(),
-                    serializer.serialize(FactFleetTopics.INBOUND.name(), genesis))).get();
-        } catch (final Exception e) {
-            throw new IllegalStateException(e);
-        }
+        spine.publish(genesis);
     }
 
     private static JsonNode reducerGet(final String path) throws Exception {

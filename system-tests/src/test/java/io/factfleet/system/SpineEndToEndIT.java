@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.core.AuthorityGenesis;
 import io.factfleet.core.Ed25519Keys;
 import io.factfleet.core.Facts;
@@ -12,13 +11,7 @@ import io.factfleet.core.Hashing;
 import io.factfleet.core.MerkleRoot;
 import io.factfleet.core.Reducer;
 import io.factfleet.core.StateDigest;
-import io.factfleet.ingest.IngestConfig;
-import io.factfleet.ingest.IngestService;
-import io.factfleet.reducer.ReducerConfig;
 import io.factfleet.reducer.ReducerService;
-import io.factfleet.registry.SchemaRegistryService;
-import io.factfleet.registry.client.HttpSchemaRegistryClient;
-import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
@@ -33,13 +26,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,75 +48,32 @@ class SpineEndToEndIT {
 
     @TempDir
     static Path dataDir;
-    private static SchemaRegistryService registry;
-    private static IngestService ingest;
+    private static InProcessSpine spine;
     private static final List<ReducerService> REDUCERS = new ArrayList<>();
     private static final Map<String, List<FactEnvelope>> SENT = new LinkedHashMap<>();
 
     @BeforeAll
-    static void startTheSpine() throws Exception {
-        for (final var topic : FactFleetTopics.all()) {
-            KAFKA.createTopic(topic.name(), 6, 3, topic.configs());
-        }
-        final Properties registryProps = new Properties();
-        registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        registryProps.put("listeners", "http://127.0.0.1:0");
-        registry = new SchemaRegistryService(registryProps);
-        registry.start();
-        final String registryUrl = "http://127.0.0.1:" + registry.port();
-
-        final Properties ingestProps = new Properties();
-        ingestProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        ingestProps.put("state.dir", dataDir.resolve("ingest").toString());
-        ingestProps.put("schema.registry.url", registryUrl);
-        ingestProps.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(OPERATOR.publicKey()));
-        ingest = new IngestService(ingestProps);
-        ingest.start();
-
-        for (int i = 0; i < 2; i++) {
-            final Properties reducerProps = new Properties();
-            reducerProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-            reducerProps.put("state.dir", dataDir.resolve("reducer-" + i).toString());
-            reducerProps.put("schema.registry.url", registryUrl);
-            reducerProps.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
-            reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
-            reducerProps.put("num.stream.threads", "1");
-            REDUCERS.add(new ReducerService(ReducerConfig.of(reducerProps)).start());
-        }
-        Await.until("ingest and both reducers are RUNNING", Duration.ofSeconds(90), () -> ingest.state() == KafkaStreams.State.RUNNING
-                && REDUCERS.stream().allMatch(r -> r.streamsState() == KafkaStreams.State.RUNNING));
-
-        final Map<String, Object> producerProps = new HashMap<>(KAFKA.producerProps());
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        final SpecificAvroSerializer<FactEnvelope> serializer = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer())) {
-            for (int a = 0; a < AUTHORITIES; a++) {
-                final AuthorityGenesis authority = AuthorityGenesis.generate("e2e-" + a, 3, 2);
-                final List<FactEnvelope> facts = new ArrayList<>();
-                facts.add(authority.genesisFact(OPERATOR));
-                for (int f = 0; f < 5; f++) {
-                    facts.add(authority.device(f % 3).journalEntry(0, ("k" + f).getBytes(), ("v" + f).getBytes()));
-                }
-                facts.add(authority.device(1).cacheInvalidated(0, List.of("cache-" + a), a));
-                for (final FactEnvelope fact : facts) {
-                    producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), authority.authorityId(),
-                            serializer.serialize(FactFleetTopics.INBOUND.name(), fact)));
-                }
-                SENT.put(authority.authorityId(), facts);
+    static void startTheSpine() {
+        spine = InProcessSpine.start(KAFKA, dataDir, OPERATOR, 2, 6, 3);
+        REDUCERS.addAll(spine.reducers);
+        for (int a = 0; a < AUTHORITIES; a++) {
+            final AuthorityGenesis authority = AuthorityGenesis.generate("e2e-" + a, 3, 2);
+            final List<FactEnvelope> facts = new ArrayList<>();
+            facts.add(authority.genesisFact(OPERATOR));
+            for (int f = 0; f < 5; f++) {
+                facts.add(authority.device(f % 3).journalEntry(0, ("k" + f).getBytes(), ("v" + f).getBytes()));
             }
-            producer.flush();
+            facts.add(authority.device(1).cacheInvalidated(0, List.of("cache-" + a), a));
+            facts.forEach(spine::publishAsync);
+            SENT.put(authority.authorityId(), facts);
         }
+        spine.flush();
     }
 
     @AfterAll
     static void stopTheSpine() {
-        REDUCERS.forEach(ReducerService::close);
-        if (ingest != null) {
-            ingest.close();
-        }
-        if (registry != null) {
-            registry.close();
+        if (spine != null) {
+            spine.close();
         }
     }
 

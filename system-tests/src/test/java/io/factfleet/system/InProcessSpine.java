@@ -1,0 +1,119 @@
+package io.factfleet.system;
+
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.core.Ed25519Keys;
+import io.factfleet.core.Hashing;
+import io.factfleet.ingest.IngestConfig;
+import io.factfleet.ingest.IngestService;
+import io.factfleet.reducer.ReducerConfig;
+import io.factfleet.reducer.ReducerService;
+import io.factfleet.registry.SchemaRegistryService;
+import io.factfleet.registry.client.HttpSchemaRegistryClient;
+import io.factfleet.registry.client.SpecificAvroSerializer;
+import io.factfleet.schema.FactEnvelope;
+import io.factfleet.testkit.Await;
+import io.factfleet.testkit.KafkaClusterExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The spine started in-process on a test cluster: every topic, a schema registry, fact-ingest
+ * trusting one operator key, and some reducer instances; plus an operator producer for facts that
+ * do not come through the bridge (genesis).
+ */
+final class InProcessSpine implements AutoCloseable {
+    final SchemaRegistryService registry;
+    final String registryUrl;
+    final IngestService ingest;
+    final List<ReducerService> reducers = new ArrayList<>();
+    private final KafkaProducer<String, byte[]> producer;
+    private final SpecificAvroSerializer<FactEnvelope> serializer;
+
+    private InProcessSpine(final KafkaClusterExtension kafka, final Path dir, final Ed25519Keys.SigningKey operator, final int reducerCount,
+                           final int partitions, final int replication) {
+        for (final var topic : FactFleetTopics.all()) {
+            kafka.createTopic(topic.name(), partitions, replication, topic.configs());
+        }
+        final Properties registryProps = new Properties();
+        registryProps.put("bootstrap.servers", kafka.bootstrapServers());
+        registryProps.put("listeners", "http://127.0.0.1:0");
+        registry = new SchemaRegistryService(registryProps);
+        registry.start();
+        registryUrl = "http://127.0.0.1:" + registry.port();
+
+        final Properties ingestProps = new Properties();
+        ingestProps.put("bootstrap.servers", kafka.bootstrapServers());
+        ingestProps.put("state.dir", dir.resolve("ingest").toString());
+        ingestProps.put("schema.registry.url", registryUrl);
+        ingestProps.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
+        ingest = new IngestService(ingestProps);
+        ingest.start();
+
+        for (int i = 0; i < reducerCount; i++) {
+            final Properties reducerProps = new Properties();
+            reducerProps.put("bootstrap.servers", kafka.bootstrapServers());
+            reducerProps.put("state.dir", dir.resolve("reducer-" + i).toString());
+            reducerProps.put("schema.registry.url", registryUrl);
+            reducerProps.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
+            reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+            reducerProps.put("num.stream.threads", "1");
+            reducers.add(new ReducerService(ReducerConfig.of(reducerProps)).start());
+        }
+        Await.until("ingest and the reducers are RUNNING", Duration.ofSeconds(90), () -> ingest.state() == KafkaStreams.State.RUNNING
+                && reducers.stream().allMatch(r -> r.streamsState() == KafkaStreams.State.RUNNING));
+
+        final Map<String, Object> producerProps = new HashMap<>(kafka.producerProps());
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        serializer = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+    }
+
+    static InProcessSpine start(final KafkaClusterExtension kafka, final Path dir, final Ed25519Keys.SigningKey operator,
+                                final int reducers, final int partitions, final int replication) {
+        return new InProcessSpine(kafka, dir, operator, reducers, partitions, replication);
+    }
+
+    ReducerService reducer(final int i) {
+        return reducers.get(i);
+    }
+
+    /** Produces a fact to the inbound topic as its authority's operator tooling would, and waits for Kafka's acknowledgement. */
+    void publish(final FactEnvelope fact) {
+        try {
+            producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), fact.getBody().getAuthorityId(),
+                    serializer.serialize(FactFleetTopics.INBOUND.name(), fact))).get();
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot publish fact " + fact.getFactId(), e);
+        }
+    }
+
+    /** Produces without waiting; {@link #flush} waits for all. */
+    void publishAsync(final FactEnvelope fact) {
+        producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), fact.getBody().getAuthorityId(),
+                serializer.serialize(FactFleetTopics.INBOUND.name(), fact)));
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        reducers.forEach(ReducerService::close);
+        ingest.close();
+        registry.close();
+    }
+}
