@@ -16,6 +16,8 @@ import java.nio.file.Path;
  *   state/ingest/           fact-ingest's Kafka Streams state.dir
  *   state/reducer/          the reducer's Kafka Streams state.dir (RocksDB stores)
  *   demo/authority.properties  the demo authority's keys (only with --demo)
+ *   simulator/              the simulated fleet (only with --simulate): its authorities' and devices' keys,
+ *                           outboxes, replicas and sync cursors
  *   logs/factfleet.log      the services' log
  *   logs/broker.log         the broker's output
  * </pre>
@@ -58,6 +60,10 @@ public record DataDirectory(Path root) {
 
     public Path demoAuthority() {
         return root.resolve("demo").resolve("authority.properties");
+    }
+
+    public Path simulator() {
+        return root.resolve("simulator");
     }
 
     public Path logs() {

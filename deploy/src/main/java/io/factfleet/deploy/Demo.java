@@ -2,13 +2,8 @@ package io.factfleet.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.core.AuthorityGenesis;
-import io.factfleet.core.Facts;
-import io.factfleet.registry.client.HttpSchemaRegistryClient;
-import io.factfleet.registry.client.SchemaRegistryClientConfig;
-import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.schema.FactEnvelope;
 import java.io.IOException;
 import java.net.URI;
@@ -19,18 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +72,11 @@ public final class Demo {
             facts.add(authority.device(2).journalEntry(0, bytes("maintenance.window"), bytes("Sun 02:00-04:00")));
         }
         facts.add(authority.device(0).journalEntry(0, bytes("demo.last.run"), bytes(Instant.now().toString())));
-        produce(stack, authority.authorityId(), facts);
+        try {
+            OperatorFacts.produce(stack, "factfleet-demo", facts);
+        } catch (final IllegalStateException e) {
+            throw new IllegalStateException("cannot produce the demo facts: " + e.getMessage(), e);
+        }
         LOG.info("Demo: produced {} signed fact(s) of authority {} to {}", facts.size(), authority.authorityId(), FactFleetTopics.INBOUND.name());
 
         // A lower bound whatever happened in an interrupted earlier run: every fact of this run is new.
@@ -137,29 +126,6 @@ public final class Demo {
             return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
         } catch (final IOException e) {
             return null;
-        }
-    }
-
-    private static void produce(final Stack stack, final String authorityId, final List<FactEnvelope> facts) throws InterruptedException {
-        final Map<String, Object> props = new LinkedHashMap<>(stack.kafkaClientConfig());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, AuthorityPartitioner.class.getName());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "factfleet-demo");
-        final Map<String, Object> registryConfig = new LinkedHashMap<>(stack.kafkaClientConfig());
-        registryConfig.put(SchemaRegistryClientConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.registryUrl());
-        final SpecificAvroSerializer<FactEnvelope> values = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(registryConfig));
-        try (KafkaProducer<String, FactEnvelope> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
-            final List<Future<RecordMetadata>> sent = new ArrayList<>();
-            for (final FactEnvelope fact : facts) {
-                LOG.debug("Demo fact {} ({})", Facts.idHex(fact), Facts.kind(fact));
-                sent.add(producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), authorityId, fact)));
-            }
-            for (final Future<RecordMetadata> ack : sent) {
-                ack.get(30, TimeUnit.SECONDS);
-            }
-        } catch (final ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot produce the demo facts to " + FactFleetTopics.INBOUND.name() + ": " + e, e);
         }
     }
 

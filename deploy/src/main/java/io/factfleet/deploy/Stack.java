@@ -1,5 +1,8 @@
 package io.factfleet.deploy;
 
+import io.factfleet.bridge.BridgeConfig;
+import io.factfleet.bridge.BridgeState;
+import io.factfleet.bridge.EdgeBridgeService;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.core.Ed25519Keys;
 import io.factfleet.core.Hashing;
@@ -39,7 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole FactFleet stack in one JVM: a Kafka cluster (a {@link LocalBroker}, or an existing cluster),
- * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest and the reducer.
+ * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest, the reducer and the
+ * edge bridge (the devices' HTTP entrance).
  * This is what {@code factfleet run} starts.
  *
  * <pre>{@code
@@ -58,7 +62,8 @@ public final class Stack implements AutoCloseable {
      */
     public static final Set<String> PER_SERVICE_KEYS = Set.of(StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.STATE_DIR_CONFIG,
             StreamsConfig.APPLICATION_SERVER_CONFIG, CommonClientConfigs.CLIENT_ID_CONFIG, CommonClientConfigs.GROUP_ID_CONFIG,
-            "transactional.id", "listeners", ReducerConfig.HTTP_PORT_CONFIG, ReducerConfig.HTTP_BIND_HOST_CONFIG);
+            "transactional.id", "listeners", ReducerConfig.HTTP_PORT_CONFIG, ReducerConfig.HTTP_BIND_HOST_CONFIG,
+            BridgeConfig.HTTP_PORT, BridgeConfig.HTTP_BIND_HOST, BridgeConfig.REDUCER_URL);
     private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
     private static final String LOCAL_SESSION_TIMEOUT_MS = "10000";
 
@@ -72,6 +77,7 @@ public final class Stack implements AutoCloseable {
     private SchemaRegistryService registry;
     private IngestService ingest;
     private ReducerService reducer;
+    private EdgeBridgeService bridge;
 
     public Stack(final Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -90,6 +96,7 @@ public final class Stack implements AutoCloseable {
                 requirePortFree(settings.registryPort(), "schema registry");
             }
             requirePortFree(settings.reducerPort(), "reducer HTTP API");
+            requirePortFree(settings.bridgePort(), "edge bridge");
             operatorKey = OperatorKey.loadOrCreate(dir.operatorKey());
 
             final Map<String, String> client = new LinkedHashMap<>(settings.kafkaClientConfig());
@@ -140,7 +147,14 @@ public final class Stack implements AutoCloseable {
 
             awaitRunning("fact-ingest", ingest::state);
             awaitRunning("reducer", reducer::streamsState);
-            LOG.info("FactFleet stack running: Kafka {}, registry {}, reducer {}", bootstrapServers(), registryUrl(), reducerUrl());
+            checkNotStopping();
+
+            // Last to start, first to stop: devices reach the rest through it.
+            bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProperties()));
+            started("the edge bridge", bridge::stop, () -> bridge.state() != BridgeState.STOPPED);
+            bridge.start();
+            LOG.info("FactFleet stack running: Kafka {}, registry {}, reducer {}, edge bridge {}", bootstrapServers(), registryUrl(),
+                    reducerUrl(), bridgeUrl());
             return this;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -152,7 +166,10 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    /** Stops the reducer, fact-ingest, the registry and the local broker, in that order. Idempotent. */
+    /**
+     * Stops what was {@linkplain #attach attached} (the simulated fleet), the edge bridge, the reducer, fact-ingest,
+     * the registry and the local broker, in that order. Idempotent.
+     */
     public void stop() {
         stopping = true;
         while (true) {
@@ -178,6 +195,28 @@ public final class Stack implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * Makes {@link #stop()} stop {@code part} before anything of the stack itself (something that uses the
+     * stack, such as the simulated fleet). If the stack is stopping already, stops it at once and throws.
+     *
+     * @throws IllegalStateException if the stack was stopped
+     */
+    void attach(final String name, final Runnable stop) {
+        synchronized (stopInReverse) {
+            if (!stopping) {
+                stopInReverse.addFirst(new Part(name, stop, () -> true));
+                return;
+            }
+        }
+        stop.run();
+        throw new IllegalStateException("the stack was stopped");
+    }
+
+    /** Whether {@link #stop()} was called. */
+    public boolean stopping() {
+        return stopping;
     }
 
     public Settings settings() {
@@ -211,6 +250,16 @@ public final class Stack implements AutoCloseable {
     /** {@code http://<host>:<port>} of the reducer's HTTP API. */
     public URI reducerUrl() {
         return reducer.httpUri();
+    }
+
+    /** The edge bridge: the devices' HTTP API (edge-bridge/PROTOCOL.md). */
+    public EdgeBridgeService bridge() {
+        return bridge;
+    }
+
+    /** {@code http://localhost:<port>} of the edge bridge. */
+    public URI bridgeUrl() {
+        return bridge.uri();
     }
 
     public Ed25519Keys.SigningKey operatorKey() {
@@ -258,6 +307,24 @@ public final class Stack implements AutoCloseable {
         p.setProperty(ReducerConfig.HTTP_BIND_HOST_CONFIG, settings.httpHost());
         // One instance: a standby replica would have nowhere to live.
         p.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        return p;
+    }
+
+    /**
+     * The bridge gets the shared client settings (security included; {@code bridge.*} settings of the shared file
+     * tune it), the stack's registry and reducer, and its port on the stack's interface.
+     */
+    private Properties bridgeProperties() {
+        final Properties p = new Properties();
+        clientConfig.forEach((k, v) -> {
+            if (!k.startsWith("factfleet.")) {
+                p.setProperty(k, v);
+            }
+        });
+        p.setProperty(BridgeConfig.SCHEMA_REGISTRY_URL, registryUrl());
+        p.setProperty(BridgeConfig.REDUCER_URL, reducerUrl().toString());
+        p.setProperty(BridgeConfig.HTTP_PORT, Integer.toString(settings.bridgePort()));
+        p.setProperty(BridgeConfig.HTTP_BIND_HOST, settings.httpHost());
         return p;
     }
 
@@ -327,7 +394,8 @@ public final class Stack implements AutoCloseable {
      * @param controllerPort    the local broker's controller port; 0 for {@code kafkaPort + 1}
      * @param registryPort      the schema registry's HTTP port; 0 for any free port
      * @param reducerPort       the reducer's HTTP port; 0 for any free port
-     * @param httpHost          the interface the registry and the reducer bind
+     * @param bridgePort        the edge bridge's HTTP port; 0 for any free port
+     * @param httpHost          the interface the registry, the reducer and the bridge bind
      * @param partitions        partitions of each topic the stack creates
      * @param kafkaClientConfig properties for every Kafka client of every service (security settings and the like);
      *                          with {@code bootstrap.servers} the stack uses that cluster instead of starting a broker,
@@ -335,9 +403,10 @@ public final class Stack implements AutoCloseable {
      * @param startTimeout      bound of each wait while starting
      */
     public record Settings(DataDirectory dataDirectory, int kafkaPort, int controllerPort, int registryPort, int reducerPort,
-                           String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
+                           int bridgePort, String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
         public static final int DEFAULT_REGISTRY_PORT = 8081;
         public static final int DEFAULT_REDUCER_PORT = 8080;
+        public static final int DEFAULT_BRIDGE_PORT = BridgeConfig.DEFAULT_HTTP_PORT;
         public static final int DEFAULT_PARTITIONS = 6;
         public static final String DEFAULT_HTTP_HOST = "localhost";
         public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);

@@ -2,11 +2,16 @@ package io.factfleet.deploy;
 
 import io.factfleet.contracts.ServiceProperties;
 import io.factfleet.core.Hashing;
+import io.factfleet.simulator.FleetPlan;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +31,7 @@ import picocli.CommandLine.Option;
  * and keeps it running until Ctrl-C.
  *
  * <pre>
- * java -cp ... io.factfleet.deploy.StackMain run [--data-dir DIR] [--kafka-port 9092] [--demo] ...
+ * java -cp ... io.factfleet.deploy.StackMain run [--data-dir DIR] [--kafka-port 9092] [--demo] [--simulate] ...
  * java -cp ... io.factfleet.deploy.StackMain run --bootstrap-servers broker:9093 --kafka-config client.properties
  * </pre>
  */
@@ -40,6 +45,8 @@ public final class StackMain implements Runnable {
     static final String FILE_ONLY = "FILE_ONLY";
     /** The logging configuration of the command (a classpath resource). */
     public static final String LOG_CONFIG = "factfleet-stack-log4j2.xml";
+    /** How often {@code --simulate} prints what is flowing. */
+    static final Duration STATUS_INTERVAL = Duration.ofSeconds(10);
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -62,7 +69,8 @@ public final class StackMain implements Runnable {
     @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
                 "Start FactFleet: a local single-node Kafka broker (KRaft, from Kafka's own jars) unless --bootstrap-servers names "
-                    + "an existing cluster, every topic with its policy, the schema registry, fact-ingest and the reducer.",
+                    + "an existing cluster, every topic with its policy, the schema registry, fact-ingest, the reducer and the edge bridge "
+                    + "(the devices' HTTP API).",
                 "Everything is kept in the data directory; running again resumes on the same data. Ctrl-C stops everything."},
             footer = {"",
                 "Kafka client settings for every service can also come from FACTFLEET_* environment variables "
@@ -88,8 +96,12 @@ public final class StackMain implements Runnable {
                 description = "Port of the reducer's HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
         int reducerPort;
 
+        @Option(names = "--bridge-port", defaultValue = "8090", paramLabel = "PORT",
+                description = "Port of the edge bridge, the devices' HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
+        int bridgePort;
+
         @Option(names = "--http-host", defaultValue = Stack.Settings.DEFAULT_HTTP_HOST, paramLabel = "HOST",
-                description = "Interface the registry and the reducer listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
+                description = "Interface the registry, the reducer and the bridge listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
         String httpHost;
 
         @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
@@ -109,6 +121,30 @@ public final class StackMain implements Runnable {
                 description = "Once started, produce signed facts of a demo authority (genesis and journal entries; "
                         + "one more entry on every later run) and show them through the reducer.")
         boolean demo;
+
+        @Option(names = "--simulate",
+                description = "Once started, run a simulated fleet: devices with their own keys and outboxes that sign facts and talk to "
+                        + "the edge bridge over HTTP, some of them offline at any time; every 10 s a line shows what flows. "
+                        + "Kept in <data-dir>/simulator: a later run resumes the same authorities and devices.")
+        boolean simulate;
+
+        @Option(names = "--simulate-authorities", paramLabel = "N",
+                description = "Authorities of the simulated fleet (default: 3). Implies --simulate.")
+        Integer simulateAuthorities;
+
+        @Option(names = "--simulate-devices", paramLabel = "N",
+                description = "Devices per simulated authority (default: 4). Implies --simulate.")
+        Integer simulateDevices;
+
+        @Option(names = "--simulate-offline", paramLabel = "FRACTION",
+                description = "Share of the simulated devices offline at any time, 0 to 1; a new group every 10 ticks (default: 0.25). "
+                        + "Implies --simulate.")
+        Double simulateOffline;
+
+        @Option(names = "--simulate-tick-ms", paramLabel = "MILLIS",
+                description = "Time between two rounds of the simulated fleet; each online or offline device signs one fact per round "
+                        + "(default: 2000). Implies --simulate.")
+        Long simulateTickMs;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -132,8 +168,39 @@ public final class StackMain implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--kafka-config is for an existing cluster: also give --bootstrap-servers (or bootstrap.servers in " + kafkaConfig + ")");
             }
-            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, httpHost,
+            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, httpHost,
                     partitions, client, Stack.Settings.DEFAULT_START_TIMEOUT);
+        }
+
+        /**
+         * The simulated fleet's plan, when {@code --simulate} or any {@code --simulate-*} option was given: by default
+         * {@link FleetPlan#demo()} (3 authorities of 4 devices, threshold 2, one fact per device per 2 s tick, a quarter of
+         * the devices offline, a new offline group every 10 ticks).
+         */
+        public Optional<FleetPlan> simulation() {
+            if (!simulate && simulateAuthorities == null && simulateDevices == null && simulateOffline == null && simulateTickMs == null) {
+                return Optional.empty();
+            }
+            final FleetPlan demo = FleetPlan.demo();
+            final int authorities = simulateAuthorities == null ? demo.authorities() : simulateAuthorities;
+            final int devices = simulateDevices == null ? demo.devicesPerAuthority() : simulateDevices;
+            final double offline = simulateOffline == null ? demo.offlineFraction() : simulateOffline;
+            final long tickMs = simulateTickMs == null ? demo.tick().toMillis() : simulateTickMs;
+            if (authorities < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--simulate-authorities must be at least 1, got " + authorities);
+            }
+            if (devices < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--simulate-devices must be at least 1, got " + devices);
+            }
+            if (!(offline >= 0 && offline <= 1)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--simulate-offline is a share between 0 and 1, got " + offline);
+            }
+            if (tickMs < 10) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--simulate-tick-ms must be at least 10, got " + tickMs);
+            }
+            final long periodTicks = demo.offlinePeriod().toMillis() / demo.tick().toMillis();
+            return Optional.of(new FleetPlan(authorities, devices, Math.min(demo.threshold(), devices), demo.factsPerDevicePerTick(),
+                    Duration.ofMillis(tickMs), offline, Duration.ofMillis(tickMs * periodTicks)));
         }
 
         @Override
@@ -141,6 +208,7 @@ public final class StackMain implements Runnable {
             final PrintWriter out = spec.commandLine().getOut();
             final PrintWriter err = spec.commandLine().getErr();
             final Stack.Settings settings = settings(System.getenv());
+            final Optional<FleetPlan> simulation = simulation();
             routeLogsTo(settings.dataDirectory().logs());
             final Logger log = LoggerFactory.getLogger(StackMain.class);
 
@@ -172,7 +240,8 @@ public final class StackMain implements Runnable {
                 err.println();
                 err.println("FactFleet failed to start: " + e.getMessage());
                 if (String.valueOf(e.getMessage()).contains("already in use")) {
-                    err.println("Stop what uses the port, or choose others with --kafka-port, --controller-port, --registry-port, --reducer-port.");
+                    err.println("Stop what uses the port, or choose others with --kafka-port, --controller-port, --registry-port, --reducer-port, "
+                            + "--bridge-port.");
                 }
                 err.println("Details: " + settings.dataDirectory().serviceLog());
                 err.flush();
@@ -184,6 +253,9 @@ public final class StackMain implements Runnable {
             printEndpoints(out, stack);
             if (demo) {
                 runDemo(out, err, log, stack);
+            }
+            if (simulation.isPresent()) {
+                runSimulation(out, err, log, stack, simulation.get());
             }
             out.println();
             out.println("Press Ctrl-C to stop.");
@@ -209,25 +281,79 @@ public final class StackMain implements Runnable {
             err.flush();
         }
 
+        private static void runSimulation(final PrintWriter out, final PrintWriter err, final Logger log, final Stack stack, final FleetPlan plan)
+                throws InterruptedException {
+            final Simulation simulation;
+            try {
+                simulation = Simulation.start(stack, plan, Simulation.DEFAULT_START_TIMEOUT);
+            } catch (final RuntimeException e) {
+                if (!stack.stopping()) {
+                    log.error(MarkerFactory.getMarker(FILE_ONLY), "The simulation failed to start", e);
+                    err.println("The simulation failed to start: " + e.getMessage());
+                    err.flush();
+                }
+                return;
+            }
+            final int devices = plan.authorities() * plan.devicesPerAuthority();
+            final int offline = (int) Math.round(devices * plan.offlineFraction());
+            final List<String> ids = simulation.authorityIds();
+            out.println();
+            out.printf("Simulated fleet: %d authorit%s x %d devices, %d of %d devices offline at a time (a new group every %s), "
+                            + "every device signs %d fact(s) per %s, online or not.%n", plan.authorities(), plan.authorities() == 1 ? "y" : "ies",
+                    plan.devicesPerAuthority(), offline, devices, seconds(plan.offlinePeriod()), plan.factsPerDevicePerTick(), seconds(plan.tick()));
+            final List<String[]> rows = new ArrayList<>();
+            final String names = ids.size() <= 6 ? String.join(", ", ids) : ids.get(0) + " ... " + ids.get(ids.size() - 1);
+            if (simulation.created().isEmpty()) {
+                rows.add(row("authorities", names + "   (resumed: created by an earlier run, no new genesis)"));
+            } else if (simulation.resumed().isEmpty()) {
+                rows.add(row("authorities", names + "   (created now: genesis signed by the operator key, produced to factfleet.facts.inbound)"));
+            } else {
+                rows.add(row("authorities", names + "   (created now: " + String.join(", ", simulation.created()) + "; the others resumed)"));
+            }
+            rows.add(row("devices talk to", stack.bridgeUrl() + "   (the edge bridge, signed HTTP requests; offline devices keep facts in their outboxes)"));
+            rows.add(row("device data", simulation.directory() + "   (keys, outboxes, replicas; a later run resumes them)"));
+            rows.add(row("state of one", "curl " + simulation.stateUrl(ids.get(0))));
+            rows.add(row("every " + seconds(STATUS_INTERVAL), "facts signed | waiting in outboxes | devices online, offline | "
+                    + "each authority's factCount in the reducer"));
+            rows.forEach(r -> out.printf("  %-18s %s%n", r[0], r[1]));
+            out.flush();
+            simulation.reportEvery(STATUS_INTERVAL, line -> {
+                log.info(MarkerFactory.getMarker(FILE_ONLY), "{}", line);
+                out.println(line);
+                out.flush();
+            });
+        }
+
+        private static String seconds(final Duration d) {
+            return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+        }
+
+        private static String[] row(final String name, final String value) {
+            return new String[] {name, value};
+        }
+
         private static void printEndpoints(final PrintWriter out, final Stack stack) {
             final DataDirectory dir = stack.dataDirectory();
             final String kafka = stack.localBroker()
                     .map(b -> stack.bootstrapServers() + "   (local KRaft broker, pid " + b.pid() + ", cluster id " + b.clusterId() + ")")
                     .orElse(stack.bootstrapServers() + "   (existing cluster)");
-            final Map<String, String> rows = new LinkedHashMap<>();
-            rows.put("Kafka bootstrap", kafka);
-            rows.put("Schema registry", stack.registryUrl() + (stack.startedRegistry() ? "" : "   (existing registry)"));
-            rows.put("Reducer HTTP API", stack.reducerUrl().toString());
-            rows.put("  state of one", "curl " + stack.reducerUrl() + "/authorities/<authority-id>/state");
-            rows.put("  health", "curl " + stack.reducerUrl() + "/health");
-            rows.put("fact-ingest", "factfleet.facts.inbound -> factfleet.facts.journal | factfleet.facts.rejected");
-            rows.put("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey()) + ")");
-            rows.put("Data directory", dir.root() + "   (kept across runs; delete it to reset)");
-            rows.put("Service log", dir.serviceLog().toString());
-            stack.localBroker().ifPresent(b -> rows.put("Broker log", b.logFile().toString()));
+            final List<String[]> rows = new ArrayList<>();
+            rows.add(row("Kafka bootstrap", kafka));
+            rows.add(row("Schema registry", stack.registryUrl() + (stack.startedRegistry() ? "" : "   (existing registry)")));
+            rows.add(row("Reducer HTTP API", stack.reducerUrl().toString()));
+            rows.add(row("  state of one", "curl " + stack.reducerUrl() + "/authorities/<authority-id>/state"));
+            rows.add(row("  health", "curl " + stack.reducerUrl() + "/health"));
+            rows.add(row("fact-ingest", "factfleet.facts.inbound -> factfleet.facts.journal | factfleet.facts.rejected"));
+            rows.add(row("Edge bridge", stack.bridgeUrl() + "   (devices' HTTP API: edge-bridge/PROTOCOL.md)"));
+            rows.add(row("  health", "curl " + stack.bridgeUrl() + "/health"));
+            rows.add(row("  metrics", "curl " + stack.bridgeUrl() + "/metrics"));
+            rows.add(row("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey()) + ")"));
+            rows.add(row("Data directory", dir.root() + "   (kept across runs; delete it to reset)"));
+            rows.add(row("Service log", dir.serviceLog().toString()));
+            stack.localBroker().ifPresent(b -> rows.add(row("Broker log", b.logFile().toString())));
             out.println();
             out.println("FactFleet is running.");
-            rows.forEach((name, value) -> out.printf("  %-18s %s%n", name, value));
+            rows.forEach(r -> out.printf("  %-18s %s%n", r[0], r[1]));
         }
 
         private static void removeHook(final Thread hook) {

@@ -2,8 +2,11 @@ package io.factfleet.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.factfleet.bridge.BridgeState;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.registry.SchemaRegistryService;
+import io.factfleet.simulator.FleetPlan;
+import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +48,7 @@ class ExistingClusterIT {
                 "--kafka-config", clientFile.toString(),
                 "--registry-port", "0",
                 "--reducer-port", "0",
+                "--bridge-port", "0",
                 "--partitions", "2");
         final Stack.Settings settings = ((StackMain.Run) parsed.subcommand().commandSpec().userObject()).settings(Map.of());
 
@@ -60,9 +64,21 @@ class ExistingClusterIT {
                         .contains(FactFleetTopics.INBOUND.name(), FactFleetTopics.JOURNAL.name(), "_schemas");
             }
 
+            assertThat(stack.bridge().state()).isEqualTo(BridgeState.RUNNING);
+            assertThat(stack.bridge().config().asProperties().getProperty("bootstrap.servers")).isEqualTo(KAFKA.bootstrapServers());
+            assertThat(stack.bridge().config().asProperties().getProperty("schema.registry.url")).isEqualTo(registryUrl);
+
             final Demo.Result demo = Demo.run(stack, Duration.ofSeconds(60));
             assertThat(demo.factCount()).isEqualTo(5);
             assertThat(demo.authorityId()).startsWith(DemoAuthority.AUTHORITY_ID + "-");
+
+            // A simulated fleet on a shared cluster gets authority ids of its own.
+            final Simulation simulation = Simulation.start(stack, new FleetPlan(1, 2, 1, 1, Duration.ofMillis(200), 0.0, Duration.ofSeconds(2)),
+                    Duration.ofSeconds(60));
+            assertThat(simulation.created()).hasSize(1);
+            final String authorityId = simulation.authorityIds().get(0);
+            assertThat(authorityId).matches("sim-[0-9a-f]{8}-0");
+            Await.until(authorityId + " holds device facts", Duration.ofSeconds(60), () -> simulation.status().serverFactCounts().get(authorityId) > 2);
         } finally {
             stack.stop();
         }

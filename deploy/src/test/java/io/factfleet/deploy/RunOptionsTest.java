@@ -3,9 +3,11 @@ package io.factfleet.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.factfleet.simulator.FleetPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +28,7 @@ class RunOptionsTest {
         assertThat(s.kafkaPort()).isEqualTo(9092);
         assertThat(s.registryPort()).isEqualTo(8081);
         assertThat(s.reducerPort()).isEqualTo(8080);
+        assertThat(s.bridgePort()).isEqualTo(8090);
         assertThat(s.partitions()).isEqualTo(6);
         assertThat(s.kafkaClientConfig()).isEmpty();
     }
@@ -75,6 +78,34 @@ class RunOptionsTest {
         assertThat(s.kafkaClientConfig()).containsOnlyKeys("bootstrap.servers", "sasl.mechanism");
     }
 
+    @Test
+    void simulateRunsTheDemoFleetUnlessItsOptionsSayOtherwise() {
+        assertThat(run("run").simulation()).isEmpty();
+        assertThat(run("run", "--simulate").simulation()).contains(FleetPlan.demo());
+
+        final FleetPlan plan = run("run", "--simulate-authorities", "5", "--simulate-devices", "1", "--simulate-offline", "0.5",
+                "--simulate-tick-ms", "500").simulation().orElseThrow();
+        assertThat(plan.authorities()).isEqualTo(5);
+        assertThat(plan.devicesPerAuthority()).isEqualTo(1);
+        assertThat(plan.threshold()).isEqualTo(1);
+        assertThat(plan.offlineFraction()).isEqualTo(0.5);
+        assertThat(plan.tick()).isEqualTo(Duration.ofMillis(500));
+        assertThat(plan.offlinePeriod()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void simulationOptionsOutOfRangeAreRefused() {
+        assertThatThrownBy(() -> run("run", "--simulate", "--simulate-offline", "1.5").simulation())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("between 0 and 1");
+        assertThatThrownBy(() -> run("run", "--simulate-devices", "0").simulation())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--simulate-devices");
+    }
+
+    @Test
+    void theBridgePortIsAnOption() {
+        assertThat(settings(Map.of(), "run", "--bridge-port", "0").bridgePort()).isZero();
+    }
+
     private Path clientFile(final String text) throws IOException {
         final Path file = dir.resolve("client.properties");
         Files.writeString(file, text);
@@ -82,7 +113,11 @@ class RunOptionsTest {
     }
 
     private static Stack.Settings settings(final Map<String, String> environment, final String... args) {
+        return run(args).settings(environment);
+    }
+
+    private static StackMain.Run run(final String... args) {
         final CommandLine.ParseResult parsed = StackMain.commandLine().parseArgs(args);
-        return ((StackMain.Run) parsed.subcommand().commandSpec().userObject()).settings(environment);
+        return (StackMain.Run) parsed.subcommand().commandSpec().userObject();
     }
 }

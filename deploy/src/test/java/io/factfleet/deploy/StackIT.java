@@ -7,9 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.Topic;
 import io.factfleet.core.AuthorityGenesis;
+import io.factfleet.core.RejectionCode;
+import io.factfleet.device.Outbox;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.ingest.RejectedFact;
+import io.factfleet.simulator.FleetPlan;
+import io.factfleet.simulator.SimulatedDevice;
 import io.factfleet.testkit.Await;
 import java.io.IOException;
 import java.net.URI;
@@ -20,16 +25,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +56,8 @@ import picocli.CommandLine;
 
 /**
  * The whole stack in this JVM, started from the same options and code as {@code factfleet run}: a real
- * broker process, the topics, the registry, fact-ingest and the reducer.
+ * broker process, the topics, the registry, fact-ingest, the reducer and the edge bridge; then a small
+ * {@code --simulate} fleet whose devices talk to the bridge over HTTP, and a restart of it all on the same data.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StackIT {
@@ -53,7 +68,9 @@ class StackIT {
     @TempDir
     static Path dataDir;
     private static Stack.Settings settings;
+    private static FleetPlan plan;
     private static Stack stack;
+    private static Simulation simulation;
 
     @BeforeAll
     static void startTheStack() {
@@ -63,9 +80,16 @@ class StackIT {
                 "--controller-port", Integer.toString(FreePorts.next()),
                 "--registry-port", "0",
                 "--reducer-port", "0",
-                "--partitions", "3");
+                "--bridge-port", "0",
+                "--partitions", "3",
+                "--simulate",
+                "--simulate-authorities", "2",
+                "--simulate-devices", "3",
+                "--simulate-offline", "0.34",
+                "--simulate-tick-ms", "200");
         final StackMain.Run run = (StackMain.Run) parsed.subcommand().commandSpec().userObject();
         settings = run.settings(Map.of());
+        plan = run.simulation().orElseThrow();
         stack = new Stack(settings).start();
     }
 
@@ -121,7 +145,42 @@ class StackIT {
 
     @Test
     @Order(4)
-    void aRestartedStackResumesOnTheSameData() throws Exception {
+    void theEdgeBridgeRunsInFrontOfTheReducer() throws Exception {
+        final HttpResponse<String> health = send(URI.create(stack.bridgeUrl() + "/health"));
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(health.body()).path("state").asText()).isEqualTo("RUNNING");
+        final HttpResponse<String> metrics = send(URI.create(stack.bridgeUrl() + "/metrics"));
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("factfleet_bridge_running");
+        assertThat(stack.bridge().config().reducerUrl()).isEqualTo(stack.reducerUrl().toString());
+    }
+
+    @Test
+    @Order(5)
+    void simulatedDevicesSignFactsThatReachTheReducerThroughTheBridge() throws Exception {
+        simulation = Simulation.start(stack, plan, VISIBLE_WITHIN);
+
+        assertThat(simulation.authorityIds()).containsExactly("sim-0", "sim-1");
+        assertThat(simulation.created()).containsExactly("sim-0", "sim-1");
+        assertThat(simulation.fleet().devices()).hasSize(6);
+        for (final String id : simulation.authorityIds()) {
+            Await.until(id + " holds device facts beyond its genesis", VISIBLE_WITHIN, () -> factCount(simulation.stateUrl(id)) > 5);
+        }
+        // Every device, those whose turn offline came first included, got facts through the bridge.
+        for (final SimulatedDevice device : simulation.fleet().devices()) {
+            Await.until(device.agent().deviceId() + " had facts accepted", VISIBLE_WITHIN,
+                    () -> device.agent().outbox().deliveries().stream().anyMatch(d -> d.outcome() != Outbox.Outcome.REJECTED));
+        }
+        final Simulation.Status status = simulation.status();
+        assertThat(status.signed()).isPositive();
+        assertThat(status.online() + status.offlineDevices().size()).isEqualTo(6);
+        assertThat(status.serverFactCounts()).containsOnlyKeys("sim-0", "sim-1");
+        assertThat(Simulation.line(status, status, LocalTime.NOON)).startsWith("12:00:00 fleet: ").contains("sim-0 ", "sim-1 ");
+    }
+
+    @Test
+    @Order(6)
+    void aRestartedStackResumesOnTheSameDataAndTheSameSimulatedFleet() throws Exception {
         final String digestBefore = get(URI.create(stack.reducerUrl() + "/authorities/stack-it/state")).path("digest").asText();
         final String operatorKeyId = stack.operatorKey().keyId();
         final LocalBroker firstBroker = stack.localBroker().orElseThrow();
@@ -130,6 +189,7 @@ class StackIT {
 
         stack.stop();
         assertThat(ProcessHandle.of(firstBrokerPid).map(ProcessHandle::isAlive).orElse(false)).as("broker process alive").isFalse();
+        final Map<String, Long> factsBefore = new LinkedHashMap<>();
 
         stack = new Stack(settings).start();
         final LocalBroker broker = stack.localBroker().orElseThrow();
@@ -140,6 +200,45 @@ class StackIT {
         Await.until("the authority's state is served again", VISIBLE_WITHIN, () -> factCount(state) == 2);
         assertThat(get(state).path("digest").asText()).isEqualTo(digestBefore);
         assertThat(Files.readString(dataDir.resolve("operator.key")).strip()).hasSize(64);
+        for (final String id : List.of("sim-0", "sim-1")) {
+            factsBefore.put(id, factCount(URI.create(stack.reducerUrl() + "/authorities/" + id + "/state")));
+        }
+
+        simulation = Simulation.start(stack, plan, VISIBLE_WITHIN);
+        assertThat(simulation.authorityIds()).containsExactly("sim-0", "sim-1");
+        assertThat(simulation.created()).as("authorities given a genesis again").isEmpty();
+        assertThat(simulation.resumed()).containsExactly("sim-0", "sim-1");
+        for (final String id : simulation.authorityIds()) {
+            Await.until(id + " keeps growing after the restart", VISIBLE_WITHIN, () -> factCount(simulation.stateUrl(id)) > factsBefore.get(id) + 20);
+        }
+        assertThat(rejectedCodesOf("sim-")).doesNotContain(RejectionCode.AUTHORITY_EXISTS.name());
+    }
+
+    /** Reason codes of the rejected facts of authorities whose id starts with {@code prefix}. */
+    private static List<String> rejectedCodesOf(final String prefix) {
+        final Map<String, Object> props = new HashMap<>(stack.kafkaClientConfig());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final Deserializer<RejectedFact> values = FactFleetTopics.REJECTED.valueSerde(HttpSchemaRegistryClient.forUrl(stack.registryUrl())).deserializer();
+        final List<String> codes = new ArrayList<>();
+        try (KafkaConsumer<String, RejectedFact> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(FactFleetTopics.REJECTED.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toList());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (final ConsumerRecord<String, RejectedFact> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.value().getAuthorityId() != null && r.value().getAuthorityId().startsWith(prefix)) {
+                        codes.add(r.value().getReasonCode());
+                    }
+                }
+            }
+        }
+        return codes;
+    }
+
+    private static HttpResponse<String> send(final URI uri) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void produce(final String authorityId, final List<FactEnvelope> facts) throws Exception {
