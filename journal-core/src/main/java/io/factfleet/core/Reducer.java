@@ -151,6 +151,37 @@ public final class Reducer {
     }
 
     /**
+     * Continues a reduction from {@code base}, the state of every fact below some identity epoch E
+     * (a snapshot), with {@code tail}, facts at epoch E or above: the result equals reducing all of
+     * them at once, byte for byte, because the reduction folds in canonical (epoch-first) order and
+     * its finishing pass is a projection further folds commute with. {@code base} is not modified.
+     *
+     * @throws IllegalArgumentException if a tail fact is below {@code cutEpoch}: after a snapshot such
+     *                                  facts are no longer reducible without the pruned facts
+     */
+    public MaintenanceState reduceFrom(final MaintenanceState base, final long cutEpoch, final Iterable<FactEnvelope> tail) {
+        final TreeMap<FactEnvelope, FactEnvelope> sorted = new TreeMap<>(CANONICAL_ORDER);
+        for (final FactEnvelope fact : tail) {
+            if (fact.getBody().getIdentityEpoch() < cutEpoch) {
+                throw new IllegalArgumentException("fact " + Facts.idHex(fact) + " is at epoch " + fact.getBody().getIdentityEpoch()
+                        + ", below the snapshot's epoch " + cutEpoch);
+            }
+            if (fact.getBody().getAuthorityId().equals(base.getAuthorityId())) {
+                sorted.putIfAbsent(fact, fact);
+            }
+        }
+        final MaintenanceState state = MaintenanceState.newBuilder(base).build();
+        for (final FactEnvelope fact : sorted.keySet()) {
+            final String refold = fold(state, fact);
+            if (refold != null) {
+                throw new IllegalStateException("canonical order cannot require a refold: " + refold);
+            }
+        }
+        finish(state);
+        return state;
+    }
+
+    /**
      * Folds one fact not yet in the state's fact set into {@code state}, which is modified in place.
      * The caller guarantees the fact is new (not a duplicate id). On {@link Step.NeedsRefold} the
      * state must be discarded.
