@@ -3,6 +3,8 @@ package io.factfleet.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.bridge.BridgeConfig;
+import io.factfleet.bridge.EdgeBridgeService;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.Topic;
 import io.factfleet.core.Ed25519Keys;
@@ -67,8 +69,11 @@ import picocli.CommandLine.Option;
  * The FactFleet bench: in one run, on one in-process single-broker KRaft cluster, raw Kafka
  * producer and consumer throughput, the signature-verification limit of the ingest, signed facts
  * per second through ingest into the journal, reducer facts per second, and the latency from
- * inbound to queryable state; the ratios against their goals, printed and merged into
- * bench/results/latest.json. See bench/README.md for what each figure means and how it is measured.
+ * inbound to queryable state; then, with an edge bridge in front of the same ingest and reducer,
+ * the cost of anti-entropy catch-up (round trips and overhead bytes, by cursor and by salted Bloom
+ * filter) and the facts per second the bridge acknowledges under load; the figures against their
+ * goals, printed and merged into bench/results/latest.json. See bench/README.md for what each
+ * figure means and how it is measured.
  *
  * <p>No logger field: the log4j configuration is chosen in {@link #main} before any logger exists.
  */
@@ -79,6 +84,8 @@ public final class BenchMain implements Callable<Integer> {
     static final double REDUCER_RATIO_GOAL = 0.7;
     static final String RAW_TOPIC = "bench.raw";
     static final String RAW_WARMUP_TOPIC = "bench.raw.warmup";
+    /** The bench bridge's rate limits (per device and overall, per second and burst): high enough never to refuse a request. */
+    static final int BRIDGE_RATE_LIMIT = 1_000_000;
 
     @Option(names = "--raw-records", defaultValue = "1000000", description = "N: records the raw producer sends and the raw consumer reads (default ${DEFAULT-VALUE})")
     long rawRecords;
@@ -115,6 +122,24 @@ public final class BenchMain implements Callable<Integer> {
     int e2eAuthorities;
     @Option(names = "--e2e-poll-ms", defaultValue = "5", description = "pause between rounds of HTTP polls of the latency run (default ${DEFAULT-VALUE})")
     int e2ePollMillis;
+    @Option(names = "--sync-trials", defaultValue = "10", description = "anti-entropy trials, a fresh authority each (default ${DEFAULT-VALUE})")
+    int syncTrials;
+    @Option(names = "--sync-facts", defaultValue = "1000", description = "facts each side holds that the other lacks, per trial (default ${DEFAULT-VALUE})")
+    int syncFacts;
+    @Option(names = "--bridge-authorities", defaultValue = "4", description = "authorities of the bridge-load fleet (default ${DEFAULT-VALUE})")
+    int bridgeAuthorities;
+    @Option(names = "--bridge-devices-per-authority", defaultValue = "4", description = "devices per authority of the bridge-load fleet, one client thread each (default ${DEFAULT-VALUE})")
+    int bridgeDevicesPerAuthority;
+    @Option(names = "--bridge-facts-per-device", defaultValue = "10000", description = "facts each device pushes in the timed bridge-load round (default ${DEFAULT-VALUE})")
+    int bridgeFactsPerDevice;
+    @Option(names = "--bridge-warmup-facts-per-device", defaultValue = "4000", description = "facts each device pushes first, untimed (default ${DEFAULT-VALUE})")
+    int bridgeWarmupFactsPerDevice;
+    @Option(names = "--bridge-batch", defaultValue = "200", description = "facts per batch request of the bridge load (default ${DEFAULT-VALUE})")
+    int bridgeBatch;
+    @Option(names = "--bridge-keep-ingest", description = "keep ingest running during the bridge load (default: ingest is stopped first, so the bridge has the cores the raw producer had)")
+    boolean bridgeKeepIngest;
+    @Option(names = "--no-edge", description = "skip the edge phases (anti-entropy catch-up and bridge load)")
+    boolean noEdge;
     @Option(names = "--reducer-threads", description = "num.stream.threads of the reducer (default: the reducer's own default)")
     Integer reducerThreads;
     @Option(names = "--output", defaultValue = "bench/results/latest.json", description = "results file, merged into (default ${DEFAULT-VALUE})")
@@ -368,6 +393,12 @@ public final class BenchMain implements Callable<Integer> {
             say("  e2e_p50_ms = %.1f, e2e_p99_ms = %.1f over %d samples (max %.1f ms, %d not seen)",
                     latency.p50, latency.p99, latency.samples, latency.max, latency.missing);
 
+            // g. The edge: anti-entropy catch-up through the bridge, then load on the bridge.
+            final ObjectNode edgeGoals = ResultsFile.JSON.createObjectNode();
+            if (!noEdge) {
+                edgePhases(kafka, registryUrl, serializer, operator, dataDir, r, ingest, valueBytes, produced.perSecond(), run, edgeGoals, cpuUse);
+            }
+
             // The results.
             final double bound = Math.min(produced.perSecond(), verifyLimit);
             run.put("date", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
@@ -395,6 +426,7 @@ public final class BenchMain implements Callable<Integer> {
             goals.put("ingest_ratio_met", ingestFps / bound >= INGEST_RATIO_GOAL);
             goals.put("reducer_ratio", REDUCER_RATIO_GOAL);
             goals.put("reducer_ratio_met", reducerFps / consumed.perSecond() >= REDUCER_RATIO_GOAL);
+            goals.setAll(edgeGoals);
             final ObjectNode params = run.putObject("spine_bench");
             params.put("broker", "one in-process KRaft broker (test-kit KafkaCluster.singleBroker), combined controller, replication 1");
             params.put("partitions", partitions);
@@ -434,6 +466,154 @@ public final class BenchMain implements Callable<Integer> {
                 reducer.close();
             }
             ingest.close();
+        }
+    }
+
+    /**
+     * The edge phases, on the same broker with the running ingest and reducer and an edge bridge in
+     * front of them: anti-entropy catch-up ({@link SyncBench}), then bridge load ({@link BridgeLoad}).
+     */
+    private void edgePhases(final KafkaCluster kafka, final String registryUrl, final SpecificAvroSerializer<FactEnvelope> serializer,
+                            final Ed25519Keys.SigningKey operator, final Path dataDir, final ReducerService reducer, final IngestService ingest,
+                            final int valueBytes, final double rawProducerRps, final ObjectNode run, final ObjectNode goals,
+                            final ObjectNode cpuUse) throws Exception {
+        final Properties bridgeProps = new Properties();
+        bridgeProps.put("bootstrap.servers", kafka.bootstrapServers());
+        bridgeProps.put("schema.registry.url", registryUrl);
+        bridgeProps.put(BridgeConfig.REDUCER_URL, reducer.httpUri().toString());
+        bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
+        bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
+        // Throughput, not admission control, is measured: no request is refused for its rate.
+        bridgeProps.put(BridgeConfig.RATE_DEVICE_PER_SECOND, String.valueOf(BRIDGE_RATE_LIMIT));
+        bridgeProps.put(BridgeConfig.RATE_DEVICE_BURST, String.valueOf(BRIDGE_RATE_LIMIT));
+        bridgeProps.put(BridgeConfig.RATE_GLOBAL_PER_SECOND, String.valueOf(BRIDGE_RATE_LIMIT));
+        bridgeProps.put(BridgeConfig.RATE_GLOBAL_BURST, String.valueOf(BRIDGE_RATE_LIMIT));
+        bridgeProps.put("client.id", "bench-bridge-producer");
+        // Device storage (SQLite, synchronous=FULL) on tmpfs when there is one: the devices' fsyncs are not what is measured.
+        final Path shm = Path.of("/dev/shm");
+        final Path deviceRoot = Files.isDirectory(shm) && Files.isWritable(shm)
+                ? Files.createTempDirectory(shm, "factfleet-bench-devices") : Files.createDirectory(dataDir.resolve("devices"));
+        final ObjectNode edge = ResultsFile.JSON.createObjectNode();
+        try (EdgeBridgeService bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
+             KafkaProducer<String, byte[]> operatorProducer = new KafkaProducer<>(edgeProducerProps(kafka), new StringSerializer(), new ByteArraySerializer())) {
+            final SyncBench.Stack stack = new SyncBench.Stack(bridge.uri(), genesis -> {
+                try {
+                    operatorProducer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), genesis.getBody().getAuthorityId(),
+                            serializer.serialize(FactFleetTopics.INBOUND.name(), genesis))).get();
+                } catch (final Exception e) {
+                    throw new IllegalStateException("cannot publish the genesis of " + genesis.getBody().getAuthorityId(), e);
+                }
+            }, path -> get(reducer, path), path -> getText(bridge.uri() + path));
+            say("Edge bridge at %s (rate limits raised to %d/s per device and overall; other settings default)", bridge.uri(), BRIDGE_RATE_LIMIT);
+
+            // Anti-entropy catch-up.
+            say("Anti-entropy: %d trials, each side holding %d facts the other lacks; by cursor (device A), then by salted Bloom filter (device C) ...",
+                    syncTrials, syncFacts);
+            final long syncStart = System.nanoTime();
+            final List<List<SyncBench.Trial>> trials = new SyncBench(stack, operator, deviceRoot.resolve("sync"), syncFacts, valueBytes, this::say).run(syncTrials);
+            final ObjectNode syncDetail = ResultsFile.JSON.createObjectNode();
+            SyncBench.summarize("sync_", trials.get(0), run, goals, syncDetail);
+            SyncBench.summarize("sync_bloom_", trials.get(1), run, goals, syncDetail);
+            say("  sync (cursor): %.3f round trips, %.1f overhead bytes on average (max %d); bloom: %.3f round trips, %.1f bytes (%.1f s)",
+                    run.path("sync_round_trips_avg").asDouble(), run.path("sync_overhead_bytes_avg").asDouble(), run.path("sync_overhead_bytes_max").asLong(),
+                    run.path("sync_bloom_round_trips_avg").asDouble(), run.path("sync_bloom_overhead_bytes_avg").asDouble(), (System.nanoTime() - syncStart) / 1e9);
+            for (final List<SyncBench.Trial> list : trials) {
+                for (final SyncBench.Trial t : list) {
+                    if (!t.inSync() || !t.digestMatches()) {
+                        throw new IllegalStateException("a device did not end on the server's state after its " + t.mode() + " sync: " + t);
+                    }
+                }
+            }
+            syncDetail.put("facts_each_side", syncFacts);
+            syncDetail.put("server_facts_at_cursor_sync", 1 + 2L * syncFacts);
+            syncDetail.put("server_facts_at_bloom_sync", 1 + 3L * syncFacts);
+            syncDetail.put("bloom_fpr", SyncBench.SDK_BLOOM_FPR);
+            syncDetail.put("bridge_sync_max_bytes", bridge.config().syncMaxBytes());
+            syncDetail.put("method", "per trial a fresh authority (devices A, B, C; threshold 2). A syncs once (A and server agree on the genesis); "
+                    + "while A is offline B sends " + syncFacts + " pre-signed facts through the bridge (BridgeClient, batches of 200) and A signs "
+                    + syncFacts + " into its outbox; A pushes them (flushOnce(200) until the outbox is empty: push_requests), the bench waits for "
+                    + "the reducer's /merkle factCount, then A.sync() by cursor: round_trips and overhead_bytes are the SDK's SyncReport "
+                    + "(request bodies and Authorization headers, response bodies less the facts' base64 text). Bloom: device C, fresh data "
+                    + "directory (no cursor), replica given A's " + syncFacts + " facts by LocalReplica.add, signs and pushes " + syncFacts
+                    + " of its own, then C.sync() sends a salted Bloom filter of every id it holds. Each device must end inSync with the "
+                    + "server's /state digest. bridge_*_requests: the bridge's own request counters around each sync.");
+            syncDetail.put("goal_basis", "round trips: the larger of the SDK's SyncReport.roundTrips and the requests the bridge counted during "
+                    + "the sync; overhead: the larger of the SDK's overheadBytes and the bodies the bridge counted less the facts' base64 text "
+                    + "(the bridge's view has no headers, but sees requests the SDK does not count, such as the fact-status query it makes "
+                    + "when its own facts do not match the server's root)");
+            syncDetail.put("device_storage", deviceRoot.startsWith(shm) ? "tmpfs (/dev/shm)" : "the bench's temp dir");
+            edge.set("sync", syncDetail);
+
+            // Bridge load.
+            final int loadDevices = bridgeAuthorities * bridgeDevicesPerAuthority;
+            say("Bridge load: fleet simulator, %d authorities x %d devices; signing %d + %d facts per device ...", bridgeAuthorities,
+                    bridgeDevicesPerAuthority, bridgeWarmupFactsPerDevice, bridgeFactsPerDevice);
+            final BridgeLoad load = BridgeLoad.create(stack, operator, deviceRoot.resolve("load"), bridgeAuthorities, bridgeDevicesPerAuthority,
+                    bridgeBatch, valueBytes);
+            try {
+                final List<List<FactEnvelope>> warm = load.sign(0, bridgeWarmupFactsPerDevice);
+                final List<List<FactEnvelope>> timed = load.sign(bridgeWarmupFactsPerDevice, bridgeFactsPerDevice);
+                if (!bridgeKeepIngest) {
+                    ingest.close();
+                    say("  ingest stopped: the bridge's facts stay on inbound (the reducer keeps answering the bridge)");
+                }
+                say("  warm-up: %d facts from %d devices, untimed ...", (long) bridgeWarmupFactsPerDevice * loadDevices, loadDevices);
+                final BridgeLoad.Result warmResult = load.push(warm);
+                say("  warm-up: %.0f facts/s", warmResult.factsPerSecond());
+                say("  timed: %d facts from %d devices in batches of %d, one request in flight per device ...", (long) bridgeFactsPerDevice * loadDevices,
+                        loadDevices, bridgeBatch);
+                final CpuUse cpu = CpuUse.startWithEdge();
+                final BridgeLoad.Result result = load.push(timed);
+                cpuUse.set("bridge", cpuLine(cpu.stop()));
+                if (result.notAccepted() > 0) {
+                    throw new IllegalStateException("the bridge did not accept " + result.notAccepted() + " of " + result.facts() + " facts");
+                }
+                final double p50 = Percentiles.of(result.batchMillis(), 50);
+                final double p99 = Percentiles.of(result.batchMillis(), 99);
+                say("  bridge_fps = %.0f (%.1f s), bridge_ratio = %.3f of raw_producer_rps; batch p50 %.1f ms, p99 %.1f ms; %d retries",
+                        result.factsPerSecond(), result.seconds(), result.factsPerSecond() / rawProducerRps, p50, p99, result.retries());
+                run.put("bridge_fps", round(result.factsPerSecond(), 0));
+                run.put("bridge_ratio", round(result.factsPerSecond() / rawProducerRps, 3));
+                run.put("bridge_batch_p50_ms", round(p50, 1));
+                run.put("bridge_batch_p99_ms", round(p99, 1));
+                final ObjectNode b = edge.putObject("bridge");
+                b.put("facts", result.facts());
+                b.put("seconds", round(result.seconds(), 2));
+                b.put("batches", result.batchMillis().length);
+                b.put("batch_facts", bridgeBatch);
+                b.put("batch_max_ms", round(Percentiles.of(result.batchMillis(), 100), 1));
+                b.put("devices", loadDevices);
+                b.put("authorities", bridgeAuthorities);
+                b.put("requests_in_flight_per_device", 1);
+                b.put("retries", result.retries());
+                b.put("warmup_facts", warmResult.facts());
+                b.put("warmup_fps", round(warmResult.factsPerSecond(), 0));
+                b.put("ingest_running", bridgeKeepIngest);
+                b.put("rate_limits", "bridge.rate.device.per.second, .burst, bridge.rate.global.per.second, .burst all " + BRIDGE_RATE_LIMIT
+                        + " (defaults 20/40 per device, 2000/4000 overall would cap the load at 20 batches/s per device)");
+                b.put("content_type", "application/vnd.factfleet.fact-batch+json (BridgeClient.submit: base64 canonical Avro, the device SDK's format)");
+                b.put("method", "fleet simulator's authorities and device keys; pre-signed JournalEntry facts of record_bytes on inbound; each device "
+                        + "one thread sending its batches one after another with its BridgeClient; time from the first request to the last "
+                        + "acknowledgement (the bridge answers after Kafka acknowledged every fact, acks=all); batch latency is each request's "
+                        + "round trip as the client sees it" + (bridgeKeepIngest ? "" : "; ingest stopped first, the reducer running (the bridge "
+                        + "asks it for rosters and for duplicates of every batch)"));
+            } finally {
+                load.close();
+            }
+        } finally {
+            deleteQuietly(deviceRoot);
+        }
+        run.set("edge_bench", edge);
+    }
+
+    private String getText(final String uri) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (final IOException e) {
+            throw new UncheckedIOException("GET " + uri + " failed", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
@@ -677,6 +857,30 @@ public final class BenchMain implements Callable<Integer> {
                 "ingest_fps / min(raw_producer_rps, verify_limit_fps); bound: " + run.path("ingest_bound").asText());
         ratio("reducer_ratio", run.path("reducer_ratio").asDouble(), REDUCER_RATIO_GOAL, "reducer_fps / raw_consumer_rps");
         System.out.println(line);
+        if (run.has("sync_round_trips_avg")) {
+            final JsonNode goals = run.path("goals");
+            for (final String prefix : new String[] {"sync_", "sync_bloom_"}) {
+                final String what = prefix.equals("sync_") ? "by cursor" : "by salted Bloom filter, no cursor";
+                atMost(prefix + "round_trips_avg", run.path(prefix + "round_trips_avg").asDouble(), "%.3f", SyncBench.ROUND_TRIPS_GOAL,
+                        goals.path(prefix + "round_trips_met").asBoolean(), String.format(Locale.ROOT, "%s; the bridge saw %.3f requests per sync",
+                                what, run.path(prefix + "bridge_requests_avg").asDouble()));
+                atMost(prefix + "overhead_bytes_avg", run.path(prefix + "overhead_bytes_avg").asDouble(), "%.0f", SyncBench.OVERHEAD_BYTES_GOAL,
+                        goals.path(prefix + "overhead_bytes_met").asBoolean(), String.format(Locale.ROOT, "max %d; %d trials, %s facts each side",
+                                run.path(prefix + "overhead_bytes_max").asLong(), run.path(prefix + "trials").asInt(),
+                                run.path("edge_bench").path("sync").path("facts_each_side").asText()));
+            }
+            row("sync_push_requests_avg", run.path("sync_push_requests_avg").asDouble(), "requests to push the device's own facts (not sync overhead)");
+            System.out.println(line);
+        }
+        if (run.has("bridge_fps")) {
+            row("bridge_fps", run.path("bridge_fps").asDouble(), "facts/s acknowledged by the bridge (acks=all), "
+                    + run.path("edge_bench").path("bridge").path("devices").asInt() + " devices");
+            System.out.printf(Locale.ROOT, "%-24s %12.3f  (bridge_fps / raw_producer_rps)%n", "bridge_ratio", run.path("bridge_ratio").asDouble());
+            row("bridge_batch_p50_ms", run.path("bridge_batch_p50_ms").asDouble(), "ms per batch of "
+                    + run.path("edge_bench").path("bridge").path("batch_facts").asInt() + " under that load");
+            row("bridge_batch_p99_ms", run.path("bridge_batch_p99_ms").asDouble(), "ms per batch");
+            System.out.println(line);
+        }
         System.out.printf(Locale.ROOT, "bench ran %.1f s%n", run.path("bench_duration_s").asDouble());
     }
 
@@ -686,6 +890,11 @@ public final class BenchMain implements Callable<Integer> {
 
     private static void ratio(final String name, final double value, final double goal, final String what) {
         System.out.printf(Locale.ROOT, "%-24s %12.3f  goal >= %.1f: %s  (%s)%n", name, value, goal, value >= goal ? "MET" : "MISSED", what);
+    }
+
+    private static void atMost(final String name, final double value, final String format, final double goal, final boolean met, final String what) {
+        System.out.printf(Locale.ROOT, "%-24s %12s  goal <= %s: %s  (%s)%n", name, String.format(Locale.ROOT, format, value),
+                goal == Math.rint(goal) ? String.valueOf((long) goal) : String.valueOf(goal), met ? "MET" : "MISSED", what);
     }
 
     private static void awaitTrue(final String what, final Duration timeout, final BooleanSupplier condition) {

@@ -25,6 +25,7 @@ import java.util.Map;
 final class CpuUse {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final String[] GROUPS = {"ingest", "reducer", "broker", "bench"};
+    private static final String[] EDGE_GROUPS = {"ingest", "reducer", "bridge", "http", "broker", "bench"};
 
     private final long wallStart;
     private final long processStart;
@@ -33,7 +34,10 @@ final class CpuUse {
     private final Map<String, Long> nativeStart;
     private static final String[] NATIVE_GROUPS = {"rocksdb", "jit", "gc"};
 
-    private CpuUse() {
+    private final boolean edge;
+
+    private CpuUse(final boolean edge) {
+        this.edge = edge;
         wallStart = System.nanoTime();
         processStart = processCpuNanos();
         threadStart = threadCpu(names);
@@ -41,7 +45,17 @@ final class CpuUse {
     }
 
     static CpuUse start() {
-        return new CpuUse();
+        return new CpuUse(false);
+    }
+
+    /**
+     * For phases with the edge bridge: "bridge" (its Kafka producer, client.id bench-bridge-producer,
+     * and its scheduler) and "http" (every Jetty thread: the bridge's and the reducer's HTTP APIs
+     * share the pool name) are groups of their own. The bridge's HTTP client to the reducer and the
+     * devices' HTTP clients are both java.net.http threads and stay in "bench".
+     */
+    static CpuUse startWithEdge() {
+        return new CpuUse(true);
     }
 
     /** The CPU used since {@link #start()}, as JSON: seconds per group, and utilization of all cores. */
@@ -51,13 +65,13 @@ final class CpuUse {
         final Map<Long, String> endNames = new HashMap<>();
         final Map<Long, Long> end = threadCpu(endNames);
         final Map<String, Long> groups = new LinkedHashMap<>();
-        for (final String g : GROUPS) {
+        for (final String g : edge ? EDGE_GROUPS : GROUPS) {
             groups.put(g, 0L);
         }
         long threadsTotal = 0;
         for (final Map.Entry<Long, Long> e : end.entrySet()) {
             final long used = e.getValue() - threadStart.getOrDefault(e.getKey(), 0L);
-            groups.merge(group(endNames.get(e.getKey())), used, Long::sum);
+            groups.merge(edge ? edgeGroup(endNames.get(e.getKey())) : group(endNames.get(e.getKey())), used, Long::sum);
             threadsTotal += used;
         }
         final ObjectNode json = JsonNodeFactory.instance.objectNode();
@@ -94,6 +108,16 @@ final class CpuUse {
             return "bench";
         }
         return "broker";
+    }
+
+    static String edgeGroup(final String name) {
+        if (name != null && (name.contains("bench-bridge-producer") || name.startsWith("edge-bridge-"))) {
+            return "bridge";
+        }
+        if (name != null && name.startsWith("JettyServerThreadPool")) {
+            return "http";
+        }
+        return group(name);
     }
 
     private static Map<Long, Long> threadCpu(final Map<Long, String> names) {
