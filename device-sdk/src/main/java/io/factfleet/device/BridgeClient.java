@@ -57,8 +57,8 @@ public final class BridgeClient {
 
     /**
      * What a sync round returned. {@code requestBytes} and {@code responseBytes} are the protocol's
-     * overhead: the request body and its Authorization header, and the response body less the
-     * base64 text of the facts it carried (the facts themselves are payload, not overhead).
+     * overhead: the request body and its Authorization header, and the binary response body less
+     * the canonical bytes of the facts it carried (the facts themselves are payload, not overhead).
      */
     public record SyncAnswer(String indexId, long upToSeq, boolean complete, byte[] merkleRoot, long factCount, List<FactEnvelope> facts,
                              long requestBytes, long responseBytes) {
@@ -101,17 +101,18 @@ public final class BridgeClient {
             b.put("bits", Base64.getEncoder().encodeToString(bloom.bitBytes()));
         }
         final byte[] request = bytes(body);
-        final Answer answer = send("POST", "/v1/authorities/" + authorityId + "/sync", request, "application/json", Duration.ofSeconds(60));
-        final JsonNode a = answer.body;
+        final Raw raw = sendRaw("POST", "/v1/authorities/" + authorityId + "/sync", request, "application/json", SYNC_ANSWER_AVRO,
+                Duration.ofSeconds(60));
+        final io.factfleet.schema.bridge.SyncAnswer a = Canonical.decode(raw.body(), io.factfleet.schema.bridge.SyncAnswer.class);
         final List<FactEnvelope> facts = new ArrayList<>();
-        long factText = 0;
-        for (final JsonNode f : a.path("facts")) {
-            factText += f.asText().length();
-            facts.add(Canonical.decode(Base64.getDecoder().decode(f.asText()), FactEnvelope.class));
+        long factBytes = 0;
+        for (final java.nio.ByteBuffer f : a.getFacts()) {
+            final byte[] fact = Canonical.array(f);
+            factBytes += fact.length;
+            facts.add(Canonical.decode(fact, FactEnvelope.class));
         }
-        return new SyncAnswer(a.path("indexId").asText(), a.path("upToSeq").asLong(), a.path("complete").asBoolean(),
-                Hashing.unhex(a.path("merkleRoot").asText()), a.path("factCount").asLong(), facts, request.length + answer.authorizationBytes,
-                answer.bytes - factText);
+        return new SyncAnswer(a.getIndexId(), a.getUpToSeq(), a.getComplete(), Canonical.array(a.getMerkleRoot()), a.getFactCount(), facts,
+                request.length + raw.authorizationBytes(), raw.body().length - factBytes);
     }
 
     public List<FactStatus> statuses(final List<String> factIds) {
@@ -139,10 +140,26 @@ public final class BridgeClient {
         return v.isMissingNode() || v.isNull() ? null : v.asText();
     }
 
+    /** Accept type of the binary sync answer (edge-bridge/PROTOCOL.md). */
+    public static final String SYNC_ANSWER_AVRO = "application/vnd.factfleet.sync+avro";
+
     private record Answer(JsonNode body, long bytes, long authorizationBytes) {
     }
 
+    private record Raw(byte[] body, long authorizationBytes) {
+    }
+
     private Answer send(final String method, final String pathWithQuery, final byte[] body, final String contentType, final Duration timeout) {
+        final Raw raw = sendRaw(method, pathWithQuery, body, contentType, null, timeout);
+        try {
+            return new Answer(raw.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(raw.body()), raw.body().length, raw.authorizationBytes());
+        } catch (final IOException e) {
+            throw new BridgeException(200, "BAD_RESPONSE", "the bridge answered something that is not JSON", null);
+        }
+    }
+
+    private Raw sendRaw(final String method, final String pathWithQuery, final byte[] body, final String contentType, final String accept,
+                        final Duration timeout) {
         final byte[] nonceBytes = new byte[16];
         RANDOM.nextBytes(nonceBytes);
         final String auth = RequestSignatures.header(method, pathWithQuery, body, clock.getAsLong(), Hashing.hex(nonceBytes),
@@ -153,6 +170,9 @@ public final class BridgeClient {
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
         final HttpResponse<byte[]> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -162,18 +182,18 @@ public final class BridgeClient {
             Thread.currentThread().interrupt();
             throw new BridgeException(0, "INTERRUPTED", "interrupted while talking to the bridge", null);
         }
-        final JsonNode json;
-        try {
-            json = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
-        } catch (final IOException e) {
-            throw new BridgeException(response.statusCode(), "BAD_RESPONSE", "the bridge answered something that is not JSON", null);
-        }
         if (response.statusCode() / 100 != 2) {
+            JsonNode json;
+            try {
+                json = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
+            } catch (final IOException e) {
+                json = JSON.createObjectNode();
+            }
             final Duration retryAfter = response.headers().firstValue("Retry-After").map(v -> Duration.ofSeconds(Long.parseLong(v.strip()))).orElse(null);
             throw new BridgeException(response.statusCode(), json.path("code").asText("HTTP_" + response.statusCode()),
                     json.path("message").asText(new String(response.body(), StandardCharsets.UTF_8)), retryAfter);
         }
-        return new Answer(json, response.body().length, "Authorization: ".length() + auth.length());
+        return new Raw(response.body(), "Authorization: ".length() + auth.length());
     }
 
     private static byte[] bytes(final JsonNode node) {

@@ -217,8 +217,18 @@ public final class DeviceAgent implements AutoCloseable {
             } else {
                 bloom = null;
             }
-            final BridgeClient.SyncAnswer answer = bridge.sync(cursor == null ? "" : cursor.indexId(), cursor == null ? 0 : cursor.afterSeq(),
-                    replica.merkleRoot(), bloom, cursor == null);
+            final BridgeClient.SyncAnswer answer;
+            try {
+                answer = bridge.sync(cursor == null ? "" : cursor.indexId(), cursor == null ? 0 : cursor.afterSeq(),
+                        replica.merkleRoot(), bloom, cursor == null);
+            } catch (final BridgeException e) {
+                if (!"INDEX_CHANGED".equals(e.code())) {
+                    throw e;
+                }
+                rounds++;
+                cursor = null; // the server renumbered its facts: this cursor means nothing, use the Bloom filter
+                continue;
+            }
             rounds++;
             overhead += answer.requestBytes() + answer.responseBytes();
             for (final FactEnvelope fact : answer.facts()) {
@@ -236,7 +246,13 @@ public final class DeviceAgent implements AutoCloseable {
             if (!answer.complete()) {
                 continue;
             }
-            inSync = Arrays.equals(replica.merkleRoot(), answer.merkleRoot()) || confirmOwn(answer.merkleRoot());
+            inSync = Arrays.equals(replica.merkleRoot(), answer.merkleRoot()) || confirmOwnByRoot(answer.merkleRoot());
+            if (!inSync && bloom == null) {
+                // A cursor round is exact: a mismatch means some of our own facts are not in the journal
+                // (not ingested yet, or rejected). After a Bloom round it may be a false positive instead,
+                // which another round with a new salt fixes without asking about every fact we signed.
+                inSync = confirmOwnByStatus(answer.merkleRoot());
+            }
             if (!inSync && mode.equals("bloom")) {
                 cursor = null; // a Bloom false positive hid a fact: another round with a new salt
             } else if (!inSync) {
@@ -250,7 +266,7 @@ public final class DeviceAgent implements AutoCloseable {
      * The server does not send back facts this device signed; the device adds them to its replica
      * once the server's root shows they are in the journal. Returns whether the replica is in sync.
      */
-    private boolean confirmOwn(final byte[] serverRoot) {
+    private boolean confirmOwnByRoot(final byte[] serverRoot) {
         if (ownUnconfirmed.isEmpty()) {
             return false;
         }
@@ -264,7 +280,14 @@ public final class DeviceAgent implements AutoCloseable {
             });
             return true;
         }
-        // Some of our own facts are not in the journal (yet, or rejected by ingest): ask.
+        return false;
+    }
+
+    /** Asks the server about our own unconfirmed facts (the rare path: some are not in the journal). */
+    private boolean confirmOwnByStatus(final byte[] serverRoot) {
+        if (ownUnconfirmed.isEmpty()) {
+            return false;
+        }
         for (final BridgeClient.FactStatus s : bridge.statuses(new ArrayList<>(ownUnconfirmed.keySet()))) {
             final FactEnvelope fact = ownUnconfirmed.get(s.factId());
             if (fact == null) {

@@ -11,6 +11,8 @@ public final class BridgeProtocol {
     public static final String FACT_BATCH_CANONICAL_JSON = "application/vnd.factfleet.fact-batch+json";
     /** Content type of {@code {"facts": [<FactEnvelope in Avro JSON>, ...]}}. */
     public static final String JSON = "application/json";
+    /** Accept type of the binary sync answer (schemas' SyncAnswer, canonical Avro binary, no wire header). */
+    public static final String SYNC_ANSWER_AVRO = "application/vnd.factfleet.sync+avro";
     /**
      * The "topic" whose subject ({@code factfleet.bridge.fact-batch-value}) a client registers the
      * {@code FactBatch} schema under when serializing a batch with a topic-name-strategy serializer.

@@ -301,6 +301,18 @@ public final class BridgeHttpApi {
                     .with("indexId", answer.path("indexId").asText());
         }
         d.metrics().factsOut(answer.path("facts").size());
+        final String accept = ctx.header("Accept");
+        if (accept != null && accept.contains(io.factfleet.bridge.BridgeProtocol.SYNC_ANSWER_AVRO)) {
+            final java.util.List<java.nio.ByteBuffer> facts = new java.util.ArrayList<>();
+            for (final JsonNode fact : answer.path("facts")) {
+                facts.add(java.nio.ByteBuffer.wrap(Base64.getDecoder().decode(fact.asText())));
+            }
+            final io.factfleet.schema.bridge.SyncAnswer binary = new io.factfleet.schema.bridge.SyncAnswer(answer.path("authorityId").asText(),
+                    answer.path("indexId").asText(), answer.path("upToSeq").asLong(), answer.path("complete").asBoolean(),
+                    java.nio.ByteBuffer.wrap(io.factfleet.core.Hashing.unhex(answer.path("merkleRoot").asText())), answer.path("factCount").asLong(), facts);
+            ctx.status(200).contentType(io.factfleet.bridge.BridgeProtocol.SYNC_ANSWER_AVRO).result(io.factfleet.core.Canonical.bytes(binary));
+            return;
+        }
         write(ctx, 200, answer);
     }
 
