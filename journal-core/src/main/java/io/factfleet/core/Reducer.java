@@ -133,21 +133,7 @@ public final class Reducer {
 
     /** Reduces a set of facts (any order, duplicates allowed) into the authority's state. */
     public MaintenanceState reduce(final String authorityId, final Iterable<FactEnvelope> facts) {
-        final TreeMap<FactEnvelope, FactEnvelope> sorted = new TreeMap<>(CANONICAL_ORDER);
-        for (final FactEnvelope fact : facts) {
-            if (fact.getBody().getAuthorityId().equals(authorityId)) {
-                sorted.putIfAbsent(fact, fact);
-            }
-        }
-        final MaintenanceState state = empty(authorityId);
-        for (final FactEnvelope fact : sorted.keySet()) {
-            final String refold = fold(state, fact);
-            if (refold != null) {
-                throw new IllegalStateException("canonical order cannot require a refold: " + refold);
-            }
-        }
-        finish(state);
-        return state;
+        return foldInCanonicalOrder(empty(authorityId), facts, Long.MIN_VALUE);
     }
 
     /**
@@ -160,17 +146,21 @@ public final class Reducer {
      *                                  facts are no longer reducible without the pruned facts
      */
     public MaintenanceState reduceFrom(final MaintenanceState base, final long cutEpoch, final Iterable<FactEnvelope> tail) {
+        return foldInCanonicalOrder(MaintenanceState.newBuilder(base).build(), tail, cutEpoch);
+    }
+
+    /** Deduplicates the state's authority's facts, sorts them canonically, folds them into {@code state} and finishes it. */
+    private MaintenanceState foldInCanonicalOrder(final MaintenanceState state, final Iterable<FactEnvelope> facts, final long cutEpoch) {
         final TreeMap<FactEnvelope, FactEnvelope> sorted = new TreeMap<>(CANONICAL_ORDER);
-        for (final FactEnvelope fact : tail) {
+        for (final FactEnvelope fact : facts) {
             if (fact.getBody().getIdentityEpoch() < cutEpoch) {
                 throw new IllegalArgumentException("fact " + Facts.idHex(fact) + " is at epoch " + fact.getBody().getIdentityEpoch()
                         + ", below the snapshot's epoch " + cutEpoch);
             }
-            if (fact.getBody().getAuthorityId().equals(base.getAuthorityId())) {
+            if (fact.getBody().getAuthorityId().equals(state.getAuthorityId())) {
                 sorted.putIfAbsent(fact, fact);
             }
         }
-        final MaintenanceState state = MaintenanceState.newBuilder(base).build();
         for (final FactEnvelope fact : sorted.keySet()) {
             final String refold = fold(state, fact);
             if (refold != null) {
