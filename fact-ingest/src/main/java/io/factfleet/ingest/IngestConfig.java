@@ -19,6 +19,13 @@ public final class IngestConfig {
     public static final int MAX_FACT_BYTES_DEFAULT = 64 * 1024;
     /** Signature verifier: {@code sodium} (libsodium fast path, BouncyCastle's answers; default) or {@code bouncycastle}. */
     public static final String VERIFIER = "factfleet.ingest.verifier";
+    /**
+     * Longest a snapshot writer fence may hold an authority's facts (default 120000 ms): ingest's own
+     * safety valve when a proposal neither completes nor aborts (the coordinator aborts on its own,
+     * shorter, timeout).
+     */
+    public static final String MAX_FENCE_MILLIS = "factfleet.ingest.fence.max.ms";
+    public static final long MAX_FENCE_MILLIS_DEFAULT = 120_000;
     /** URL of the schema registry (FactFleet's or Confluent's). */
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
 
@@ -34,6 +41,7 @@ public final class IngestConfig {
         d.put(MAX_FACT_BYTES, Integer.toString(MAX_FACT_BYTES_DEFAULT));
         d.put(OPERATOR_KEYS, "");
         d.put(VERIFIER, "sodium");
+        d.put(MAX_FENCE_MILLIS, Long.toString(MAX_FENCE_MILLIS_DEFAULT));
         return d;
     }
 
@@ -61,6 +69,10 @@ public final class IngestConfig {
 
     public int maxFactBytes() {
         return Integer.parseInt(props.getProperty(MAX_FACT_BYTES));
+    }
+
+    public long maxFenceMillis() {
+        return Long.parseLong(props.getProperty(MAX_FENCE_MILLIS));
     }
 
     /** Operator keys by key id. */

@@ -17,6 +17,46 @@ public final class IngestCounters {
         }
     }
 
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong released = new AtomicLong();
+    private final AtomicLong fencesOpened = new AtomicLong();
+    private final AtomicLong fencesExpired = new AtomicLong();
+
+    /** A fact held by an authority's writer fence. */
+    public void held() {
+        held.incrementAndGet();
+    }
+
+    /** A held fact released when its fence lifted. */
+    public void released() {
+        released.incrementAndGet();
+    }
+
+    public void fenceOpened() {
+        fencesOpened.incrementAndGet();
+    }
+
+    /** A fence lifted by ingest's own safety timeout, not by a completion or abort. */
+    public void fenceExpired() {
+        fencesExpired.incrementAndGet();
+    }
+
+    public long heldCount() {
+        return held.get();
+    }
+
+    public long releasedCount() {
+        return released.get();
+    }
+
+    public long fencesOpenedCount() {
+        return fencesOpened.get();
+    }
+
+    public long fencesExpiredCount() {
+        return fencesExpired.get();
+    }
+
     public void accepted() {
         accepted.incrementAndGet();
     }

@@ -2,6 +2,7 @@ package io.factfleet.ingest;
 
 import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.contracts.SnapshotStores;
 import io.factfleet.core.FactAdmission;
 import io.factfleet.ingest.internal.AdmissionProcessor;
 import io.factfleet.registry.client.SchemaRegistryClient;
@@ -22,6 +23,12 @@ import org.apache.kafka.streams.state.Stores;
 public final class IngestTopology {
     public static final String ROSTER_STORE = "ingest-rosters";
     public static final String FACT_ID_STORE = "ingest-fact-ids";
+    /** Authority to its open (or pending) snapshot writer fence. */
+    public static final String FENCE_STORE = "ingest-fences";
+    /** {@code <authority>/<seq>} to a fact held by the authority's fence, in arrival order. */
+    public static final String HELD_STORE = "ingest-held";
+    /** Global stores of snapshot pointers and blobs, for authorities restored from a snapshot. */
+    public static final SnapshotStores SNAPSHOTS = new SnapshotStores("ingest");
     public static final String SOURCE = "inbound";
     public static final String PROCESSOR = "admission";
     public static final String JOURNAL_SINK = "journal";
@@ -32,10 +39,18 @@ public final class IngestTopology {
 
     public static Topology build(final SchemaRegistryClient registry, final FactAdmission admission, final int maxFactBytes,
                                  final IngestCounters counters) {
+        return build(registry, admission, maxFactBytes, counters, IngestConfig.MAX_FENCE_MILLIS_DEFAULT);
+    }
+
+    public static Topology build(final SchemaRegistryClient registry, final FactAdmission admission, final int maxFactBytes,
+                                 final IngestCounters counters, final long maxFenceMillis) {
         final Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), FactFleetTopics.INBOUND.name());
         final SpecificAvroDeserializer<FactEnvelope> facts = new SpecificAvroDeserializer<>(registry, FactEnvelope.class);
-        topology.addProcessor(PROCESSOR, () -> new AdmissionProcessor(facts, admission, maxFactBytes, counters), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new AdmissionProcessor(facts, admission, maxFactBytes, counters, maxFenceMillis), SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FENCE_STORE), Serdes.String(), Serdes.ByteArray()), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(), Serdes.ByteArray()), PROCESSOR);
+        SNAPSHOTS.addTo(topology);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ROSTER_STORE), Serdes.String(), Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FACT_ID_STORE), Serdes.String(), Serdes.ByteArray()), PROCESSOR);
         // The journal receives the original bytes: the fact exactly as its device signed and encoded it.

@@ -45,6 +45,11 @@ public final class FactAdmission {
         }
     }
 
+    /** The verifier admission checks signatures with. */
+    public SignatureVerifier verifier() {
+        return verifier;
+    }
+
     public static boolean isRosterFact(final FactEnvelope fact) {
         final Object p = fact.getBody().getPayload();
         return p instanceof AuthorityCreated || p instanceof DeviceEnrolled || p instanceof DeviceRemoved

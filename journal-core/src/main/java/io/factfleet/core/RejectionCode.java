@@ -36,6 +36,10 @@ public enum RejectionCode {
     INVALID_ROSTER_CHANGE,
     /** A fact whose threshold certificate does not meet the roster's threshold. */
     CERTIFICATE_INVALID,
+    /** A snapshot proposal while another proposal of the authority is open. */
+    PROPOSAL_OPEN,
+    /** A snapshot proposal whose prefix fact count is not the authority's journal fact count: recompute it (the fence now holds new facts). */
+    STALE_PREFIX,
     /** Validation itself failed on this record (a bug); the record is kept here for diagnosis. */
     PROCESSING_FAILED
 }

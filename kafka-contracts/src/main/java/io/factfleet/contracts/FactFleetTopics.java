@@ -36,10 +36,12 @@ public final class FactFleetTopics {
             r -> Serdes.String(), r -> new SpecificAvroSerde<>(r, RejectedFact.class));
 
     /** Latest completed snapshot per authority (snapshot issue). */
+    /** Value: Avro binary of {@code io.factfleet.schema.snapshot.SnapshotPointer} (see {@link SnapshotStores}). */
     public static final Topic<String, byte[]> SNAPSHOTS = new Topic<>("factfleet.snapshots",
             Map.of("cleanup.policy", "compact"), r -> Serdes.String(), r -> Serdes.ByteArray());
 
     /** Snapshot state by content id, chunked when large (snapshot issue). */
+    /** Key {@code <cid>/<chunk index, 6 digits>}; value: Avro binary of {@code io.factfleet.schema.snapshot.BlobChunk}. */
     public static final Topic<String, byte[]> SNAPSHOT_BLOBS = new Topic<>("factfleet.snapshot-blobs",
             Map.of("cleanup.policy", "compact"), r -> Serdes.String(), r -> Serdes.ByteArray());
 

@@ -15,7 +15,16 @@ import io.factfleet.registry.client.UnknownSchemaIdException;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.ingest.RejectedFact;
 import io.factfleet.schema.state.MaintenanceState;
+import io.factfleet.contracts.SnapshotStores;
+import io.factfleet.core.Hashing;
+import io.factfleet.core.Snapshots;
+import io.factfleet.schema.SnapshotProposed;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -42,6 +51,9 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> rosters;
     private KeyValueStore<String, byte[]> factIds;
+    private WriterFence fence;
+    private ReadOnlyKeyValueStore<String, byte[]> snapshotPointers;
+    private ReadOnlyKeyValueStore<String, byte[]> snapshotBlobs;
     /**
      * Decoded roster states of recently seen authorities, mirroring the roster store (every write
      * to the store goes through {@link #rosterOf}'s cache too). A new processor, which Streams
@@ -56,12 +68,15 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
     };
     private static final int ROSTER_CACHE_SIZE = 10_000;
 
+    private final long maxFenceMillis;
+
     public AdmissionProcessor(final SpecificAvroDeserializer<FactEnvelope> deserializer, final FactAdmission admission,
-                              final int maxFactBytes, final IngestCounters counters) {
+                              final int maxFactBytes, final IngestCounters counters, final long maxFenceMillis) {
         this.deserializer = deserializer;
         this.admission = admission;
         this.maxFactBytes = maxFactBytes;
         this.counters = counters;
+        this.maxFenceMillis = maxFenceMillis;
     }
 
     @Override
@@ -69,6 +84,28 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
         this.context = context;
         this.rosters = context.getStateStore(IngestTopology.ROSTER_STORE);
         this.factIds = context.getStateStore(IngestTopology.FACT_ID_STORE);
+        this.fence = new WriterFence(context.getStateStore(IngestTopology.FENCE_STORE), context.getStateStore(IngestTopology.HELD_STORE));
+        this.snapshotPointers = context.getStateStore(IngestTopology.SNAPSHOTS.pointerStore());
+        this.snapshotBlobs = context.getStateStore(IngestTopology.SNAPSHOTS.blobStore());
+        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::expireFences);
+    }
+
+    /** Ingest's safety valve: a fence whose proposal neither completed nor aborted in time is lifted here. */
+    private void expireFences(final long now) {
+        for (final WriterFence.Fence expired : fence.expired(now, maxFenceMillis)) {
+            LOG.warn("Lifting the writer fence of authority {} (proposal {}, {}) after {} ms without completion or abort; releasing {} held facts",
+                    expired.authorityId(), expired.proposalId(), expired.pending() ? "pending" : "open", now - expired.openedAtMillis(), expired.held());
+            counters.fenceExpired();
+            release(expired.authorityId());
+        }
+    }
+
+    /** Lifts the authority's fence and decides its held facts in the order they arrived. */
+    private void release(final String authority) {
+        fence.lift(authority, (timestamp, value) -> {
+            counters.released();
+            process(new Record<>(authority, value, timestamp));
+        });
     }
 
     @Override
@@ -129,10 +166,19 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
             counters.duplicate(); // the same fact again: a no-op, not an error
             return;
         }
+        final WriterFence.Fence current = fence.of(authority);
+        if (current != null && !WriterFence.passes(current, fact)) {
+            fence.hold(current, record.timestamp(), record.value());
+            counters.held();
+            return;
+        }
         final MaintenanceState roster = rosterOf(authority);
         final FactAdmission.Decision decision = admission.admitWithCheckedId(roster, fact);
         if (decision.admission() instanceof Admission.Rejected rejected) {
             reject(record, authority, factId, rejected.code(), rejected.message());
+            return;
+        }
+        if (fact.getBody().getPayload() instanceof SnapshotProposed proposed && !openFence(record, authority, factId, proposed, current)) {
             return;
         }
         decision.rosterStateAfter().ifPresent(after -> {
@@ -142,6 +188,50 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
         factIds.put(journalKey, SEEN);
         counters.accepted();
         context.forward(new Record<String, Object>(journalKey, record.value(), record.timestamp(), record.headers()), IngestTopology.JOURNAL_SINK);
+        if (current != null && !current.pending() && WriterFence.closes(current, fact)) {
+            release(authority);
+        }
+    }
+
+    /**
+     * Opens the authority's writer fence for a proposal, or refuses the proposal: while another is
+     * open (PROPOSAL_OPEN), or when its prefix fact count is not the journal's (STALE_PREFIX, after
+     * which a pending fence holds new facts so that a recomputed proposal can match).
+     */
+    private boolean openFence(final Record<String, byte[]> record, final String authority, final String factId,
+                              final SnapshotProposed proposed, final WriterFence.Fence current) {
+        if (current != null && !current.pending()) {
+            reject(record, authority, factId, RejectionCode.PROPOSAL_OPEN, "snapshot proposal " + current.proposalId()
+                    + " of authority " + authority + " is open; propose again after it completes or aborts");
+            return false;
+        }
+        final long journalFacts = countFacts(authority);
+        if (proposed.getPrefixFactCount() != journalFacts) {
+            reject(record, authority, factId, RejectionCode.STALE_PREFIX, "the proposal captures " + proposed.getPrefixFactCount()
+                    + " facts but the journal of " + authority + " holds " + journalFacts
+                    + "; new facts are held now: recompute the prefix digest over " + journalFacts + " facts and propose again");
+            if (current == null) {
+                fence.open(authority, proposed.getProposalId(), factId, true, context.currentSystemTimeMs());
+                counters.fenceOpened();
+            }
+            return false;
+        }
+        fence.open(authority, proposed.getProposalId(), factId, false, context.currentSystemTimeMs());
+        counters.fenceOpened();
+        return true;
+    }
+
+    /** The authority's facts in the journal: those admitted, and those a snapshot it was hydrated from covers. */
+    private long countFacts(final String authority) {
+        long n = 0;
+        final String prefix = authority + "/";
+        try (KeyValueIterator<String, byte[]> it = factIds.range(prefix, prefix + Character.MAX_VALUE)) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The authority's roster state (never mutated by admission, which copies before changing it). */
@@ -152,11 +242,37 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
         }
         final byte[] bytes = rosters.get(authority);
         if (bytes == null) {
-            return null;
+            return hydrate(authority);
         }
         final MaintenanceState decoded = Canonical.decode(bytes, MaintenanceState.class);
         rosterCache.put(authority, decoded);
         return decoded;
+    }
+
+    /**
+     * An authority this ingest has never seen may have a snapshot (a restore into a new cluster): adopt
+     * its roster and the fact ids it covers, after verifying its certificate and roster chain.
+     */
+    private MaintenanceState hydrate(final String authority) {
+        final Optional<SnapshotStores.Loaded> loaded;
+        try {
+            loaded = SnapshotStores.load(snapshotPointers, snapshotBlobs, authority, admission, admission.verifier());
+        } catch (final Snapshots.SnapshotException e) {
+            LOG.error("The snapshot of authority {} cannot be used: {}", authority, e.getMessage());
+            return null;
+        }
+        if (loaded.isEmpty()) {
+            return null;
+        }
+        final MaintenanceState roster = loaded.get().verified().rosterState();
+        for (final byte[] id : loaded.get().verified().coveredFactIds()) {
+            factIds.put(JournalKey.of(authority, Hashing.hex(id)), SEEN);
+        }
+        rosters.put(authority, Canonical.bytes(roster));
+        rosterCache.put(authority, roster);
+        LOG.info("Authority {} hydrated from snapshot {} ({} facts covered)", authority, loaded.get().pointer().getProposalId(),
+                loaded.get().verified().coveredFactIds().size());
+        return roster;
     }
 
     private void reject(final Record<String, byte[]> record, final String authority, final String factId, final RejectionCode code,
