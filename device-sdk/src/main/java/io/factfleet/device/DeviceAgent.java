@@ -127,6 +127,47 @@ public final class DeviceAgent implements AutoCloseable {
         return fact;
     }
 
+    /** What {@link #approveOpenSnapshots} did with one open proposal. */
+    public record SnapshotDecision(String proposalId, boolean approved, String reason) {
+    }
+
+    /**
+     * Answers every open snapshot proposal this device has not answered yet: recomputes the prefix
+     * digest from its own replica ({@link io.factfleet.core.Snapshots#prefixDigest}: every fact it holds
+     * except the proposal's own) and approves only when it equals the proposal's digest. Sync first, so
+     * the replica holds the journal up to the proposal; the approvals go through the outbox.
+     */
+    public synchronized List<SnapshotDecision> approveOpenSnapshots() {
+        final io.factfleet.schema.state.MaintenanceState state = replica.state();
+        final java.util.Set<String> answered = new java.util.HashSet<>();
+        state.getApprovals().forEach(a -> {
+            if (a.getDeviceId().equals(deviceId)) {
+                answered.add(a.getProposalId());
+            }
+        });
+        answered.addAll(approvedHere);
+        final List<SnapshotDecision> decisions = new ArrayList<>();
+        for (final io.factfleet.schema.state.ProposalState p : state.getProposals()) {
+            if (p.getStatus() != io.factfleet.schema.state.ProposalStatus.OPEN || answered.contains(p.getProposalId())) {
+                continue;
+            }
+            final byte[] mine = io.factfleet.core.Snapshots.prefixDigest(REDUCER, authorityId, null, replica.facts(), p.getProposalId());
+            if (Arrays.equals(mine, io.factfleet.core.Canonical.array(p.getPrefixDigest()))) {
+                approveSnapshot(p.getProposalId(), p.getTargetEpoch(), mine);
+                approvedHere.add(p.getProposalId());
+                decisions.add(new SnapshotDecision(p.getProposalId(), true, "digest " + Hashing.hex(mine) + " matches this replica"));
+            } else {
+                decisions.add(new SnapshotDecision(p.getProposalId(), false, "DIGEST_MISMATCH: this replica's prefix digest is "
+                        + Hashing.hex(mine) + "; sync and try again, or the proposal does not describe the journal this device holds"));
+            }
+        }
+        return decisions;
+    }
+
+    private static final Reducer REDUCER = Reducer.standard();
+    /** Proposals this agent approved since it opened (their approvals may still be in the outbox). */
+    private final java.util.Set<String> approvedHere = new java.util.HashSet<>();
+
     /** Reports readiness for an upgrade (READY, or NOT_READY / REJECTED with a reason) through the outbox. */
     public FactEnvelope reportReadiness(final String proposalId, final String packageId, final long version,
                                         final io.factfleet.schema.ReadinessStatus status, final String reason) {

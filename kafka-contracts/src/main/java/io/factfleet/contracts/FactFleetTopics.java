@@ -45,8 +45,16 @@ public final class FactFleetTopics {
     public static final Topic<String, byte[]> SNAPSHOT_BLOBS = new Topic<>("factfleet.snapshot-blobs",
             Map.of("cleanup.policy", "compact"), r -> Serdes.String(), r -> Serdes.ByteArray());
 
+    /**
+     * Operators' snapshot requests, keyed by authority id (co-partitioned with the journal); value: JSON
+     * {@code {"requestedBy": "...", "reason": "..."}}. The snapshot coordinator acts on them in order.
+     */
+    public static final Topic<String, byte[]> SNAPSHOT_REQUESTS = new Topic<>("factfleet.snapshot-requests",
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(1).toMillis())),
+            r -> Serdes.String(), r -> Serdes.ByteArray());
+
     /** The topics the stack creates; {@code _schemas} is created by the schema registry itself. */
     public static List<Topic<?, ?>> all() {
-        return List.of(INBOUND, JOURNAL, REJECTED, SNAPSHOTS, SNAPSHOT_BLOBS);
+        return List.of(INBOUND, JOURNAL, REJECTED, SNAPSHOTS, SNAPSHOT_BLOBS, SNAPSHOT_REQUESTS);
     }
 }

@@ -52,9 +52,15 @@ public final class ReducerConfig {
     /** The rejected topic's own retention (30 days). */
     public static final long DEFAULT_REJECTED_RETENTION_MS = Duration.ofDays(30).toMillis();
 
+    /**
+     * Trusted operator root keys (hex, comma-separated), as ingest has them: a snapshot's roster chain must
+     * start with a genesis one of them signed before this reducer hydrates an authority from it.
+     */
+    public static final String OPERATOR_KEYS_CONFIG = "factfleet.operator.public.keys";
+
     /** Keys that are the reducer's own and are not handed to Kafka Streams (nor are the registry client's). */
     private static final Set<String> OWN_KEYS = Set.of(HTTP_PORT_CONFIG, HTTP_BIND_HOST_CONFIG,
-            HTTP_FORWARD_TIMEOUT_MS_CONFIG, HTTP_RETRY_AFTER_SECONDS_CONFIG, REJECTED_RETENTION_MS_CONFIG);
+            HTTP_FORWARD_TIMEOUT_MS_CONFIG, HTTP_RETRY_AFTER_SECONDS_CONFIG, REJECTED_RETENTION_MS_CONFIG, OPERATOR_KEYS_CONFIG);
     private static final String REGISTRY_PREFIX = "schema.registry.";
     private static final String BASIC_AUTH_PREFIX = "basic.auth.";
 
@@ -145,6 +151,18 @@ public final class ReducerConfig {
     /** How long a rejection is kept in the rejected-facts store (by its {@code rejectedAtMillis}). */
     public Duration rejectedRetention() {
         return Duration.ofMillis(Long.parseLong(properties.getProperty(REJECTED_RETENTION_MS_CONFIG).trim()));
+    }
+
+    /** Operator keys by key id (empty: no snapshot can be trusted, so none is hydrated from). */
+    public Map<String, byte[]> operatorKeys() {
+        final Map<String, byte[]> keys = new HashMap<>();
+        for (final String hex : properties.getProperty(OPERATOR_KEYS_CONFIG, "").split(",")) {
+            if (!hex.isBlank()) {
+                final byte[] key = io.factfleet.core.Hashing.unhex(hex.strip());
+                keys.put(io.factfleet.core.Ed25519Keys.keyId(key), key);
+            }
+        }
+        return keys;
     }
 
     public int retryAfterSeconds() {

@@ -113,7 +113,7 @@ public final class ReducerService implements AutoCloseable {
         self = advertised(config, http.port());
 
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, describe(self));
-        final KafkaStreams app = new KafkaStreams(ReducerTopology.build(registry, metrics, config.rejectedRetention()), props);
+        final KafkaStreams app = new KafkaStreams(ReducerTopology.build(registry, metrics, config.rejectedRetention(), config.operatorKeys()), props);
         app.setUncaughtExceptionHandler(e -> {
             // Per-record failures are caught in the processor; what reaches here is Kafka or the registry
             // failing. A new thread resumes from the last committed offsets (exactly once).

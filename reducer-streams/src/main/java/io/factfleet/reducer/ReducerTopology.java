@@ -65,6 +65,20 @@ public final class ReducerTopology {
      * @param rejectedRetention how long a fact's rejection is remembered (by its {@code rejectedAtMillis})
      */
     public static Topology build(final SchemaRegistryClient registry, final ReducerMetrics metrics, final Duration rejectedRetention) {
+        return build(registry, metrics, rejectedRetention, java.util.Map.of());
+    }
+
+    /** Global stores of snapshot pointers and blobs: an authority this reducer has no state for is hydrated from its snapshot. */
+    public static final io.factfleet.contracts.SnapshotStores SNAPSHOTS = new io.factfleet.contracts.SnapshotStores("reducer");
+
+    /**
+     * Builds the topology; {@code operatorKeys} (key id to public key) are the roots a snapshot's roster
+     * chain is verified against before an authority is hydrated from it.
+     */
+    public static Topology build(final SchemaRegistryClient registry, final ReducerMetrics metrics, final Duration rejectedRetention,
+                                 final java.util.Map<String, byte[]> operatorKeys) {
+        final io.factfleet.core.FactAdmission admission = new io.factfleet.core.FactAdmission(operatorKeys,
+                io.factfleet.core.SignatureVerifier.bouncyCastle());
         final StreamsBuilder builder = new StreamsBuilder();
         for (final ReducerStores.Store<String, ?> store : List.of(ReducerStores.AUTHORITY_STATE, ReducerStores.FACT_INDEX,
                 ReducerStores.FACT_IDS, ReducerStores.SEQ_COUNTERS, ReducerStores.SEQ_INDEX, ReducerStores.FACT_SEQS,
@@ -74,7 +88,7 @@ public final class ReducerTopology {
         builder.stream(FactFleetTopics.JOURNAL.name(),
                         Consumed.with(FactFleetTopics.JOURNAL.keySerde(registry), FactFleetTopics.JOURNAL.valueSerde(registry))
                                 .withName(SOURCE_NAME))
-                .process(() -> new FactFoldProcessor(Reducer.standard(), metrics), Named.as(FOLD_NAME),
+                .process(() -> new FactFoldProcessor(Reducer.standard(), metrics, admission), Named.as(FOLD_NAME),
                         ReducerStores.AUTHORITY_STATE.name(), ReducerStores.FACT_INDEX.name(), ReducerStores.FACT_IDS.name(),
                         ReducerStores.SEQ_COUNTERS.name(), ReducerStores.SEQ_INDEX.name(), ReducerStores.FACT_SEQS.name(),
                         // Not used by the fold: connecting it joins the two sources into one sub-topology (see above).
@@ -84,7 +98,9 @@ public final class ReducerTopology {
                                 .withName(REJECTED_SOURCE_NAME))
                 .process(() -> new RejectionIndexProcessor(metrics, rejectedRetention), Named.as(REJECTIONS_NAME),
                         ReducerStores.REJECTED_FACTS.name(), ReducerStores.REJECTED_EXPIRY.name());
-        return builder.build();
+        final Topology topology = builder.build();
+        SNAPSHOTS.addTo(topology);
+        return topology;
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> persistentStore(final ReducerStores.Store<String, V> store) {

@@ -38,10 +38,12 @@ final class InProcessSpine implements AutoCloseable {
     final IngestService ingest;
     final List<ReducerService> reducers = new ArrayList<>();
     private final KafkaProducer<String, byte[]> producer;
+    final String bootstrapServers;
     private final SpecificAvroSerializer<FactEnvelope> serializer;
 
     private InProcessSpine(final KafkaClusterExtension kafka, final Path dir, final Ed25519Keys.SigningKey operator, final int reducerCount,
                            final int partitions, final int replication) {
+        this.bootstrapServers = kafka.bootstrapServers();
         for (final var topic : FactFleetTopics.all()) {
             kafka.createTopic(topic.name(), partitions, replication, topic.configs());
         }
@@ -68,6 +70,7 @@ final class InProcessSpine implements AutoCloseable {
             reducerProps.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
             reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
             reducerProps.put("num.stream.threads", "1");
+            reducerProps.put(ReducerConfig.OPERATOR_KEYS_CONFIG, Hashing.hex(operator.publicKey()));
             reducers.add(new ReducerService(ReducerConfig.of(reducerProps)).start());
         }
         Await.until("ingest and the reducers are RUNNING", Duration.ofSeconds(90), () -> ingest.state() == KafkaStreams.State.RUNNING
@@ -83,6 +86,22 @@ final class InProcessSpine implements AutoCloseable {
     static InProcessSpine start(final KafkaClusterExtension kafka, final Path dir, final Ed25519Keys.SigningKey operator,
                                 final int reducers, final int partitions, final int replication) {
         return new InProcessSpine(kafka, dir, operator, reducers, partitions, replication);
+    }
+
+    /** Starts one more reducer with its own application id: it reads the journal from the start, as a fresh deployment would. */
+    ReducerService startFreshReducer(final String applicationId, final Path stateDir, final Ed25519Keys.SigningKey operator) {
+        final Properties reducerProps = new Properties();
+        reducerProps.put("bootstrap.servers", bootstrapServers);
+        reducerProps.put("application.id", applicationId);
+        reducerProps.put("state.dir", stateDir.toString());
+        reducerProps.put("schema.registry.url", registryUrl);
+        reducerProps.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
+        reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+        reducerProps.put("num.stream.threads", "1");
+        reducerProps.put(ReducerConfig.OPERATOR_KEYS_CONFIG, Hashing.hex(operator.publicKey()));
+        final ReducerService fresh = new ReducerService(ReducerConfig.of(reducerProps)).start();
+        reducers.add(fresh);
+        return fresh;
     }
 
     ReducerService reducer(final int i) {

@@ -1,0 +1,333 @@
+package io.factfleet.snapshot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.contracts.AuthorityPartitioner;
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.contracts.JournalKey;
+import io.factfleet.core.Canonical;
+import io.factfleet.core.Rosters;
+import io.factfleet.registry.client.HttpSchemaRegistryClient;
+import io.factfleet.registry.client.SchemaRegistryClient;
+import io.factfleet.schema.state.ApprovalRecord;
+import io.factfleet.schema.state.MaintenanceState;
+import io.factfleet.schema.state.ProposalState;
+import io.factfleet.schema.state.RosterAtEpoch;
+import io.factfleet.snapshot.internal.Json;
+import io.factfleet.snapshot.internal.ProposalRecord;
+import io.factfleet.snapshot.internal.SnapshotStats;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One snapshot coordinator instance: the Streams application of {@link SnapshotTopology} and its HTTP API.
+ *
+ * <ul>
+ *   <li>{@code POST /authorities/{id}/snapshots} (optional body {@code {"requestedBy","reason"}}): asks for a
+ *       snapshot; 202 with the request queued, 409 PROPOSAL_OPEN when one is in flight.</li>
+ *   <li>{@code GET /authorities/{id}/snapshots/status}: last snapshot, open proposal with approvals versus
+ *       threshold and every approval that does not count (and why), fence state, facts pruned and bytes reclaimed.</li>
+ *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text: the coordinator's counters and Kafka Streams' metrics).</li>
+ * </ul>
+ * Status requests for an authority another instance owns are forwarded to it ({@code application.server}).
+ */
+public final class SnapshotCoordinatorService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotCoordinatorService.class);
+
+    private final SnapshotConfig config;
+    private final SchemaRegistryClient registry;
+    private final SnapshotMetrics metrics = new SnapshotMetrics();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Javalin server;
+    private volatile KafkaStreams streams;
+    private KafkaProducer<String, byte[]> requests;
+    private KafkaStreamsMetrics streamsMetrics;
+    private volatile HostInfo self;
+
+    public SnapshotCoordinatorService(final SnapshotConfig config) {
+        this(config, new HttpSchemaRegistryClient(withUrl(config)));
+    }
+
+    public SnapshotCoordinatorService(final SnapshotConfig config, final SchemaRegistryClient registry) {
+        this.config = Objects.requireNonNull(config);
+        this.registry = Objects.requireNonNull(registry);
+    }
+
+    private static Map<String, Object> withUrl(final SnapshotConfig config) {
+        final Map<String, Object> serde = config.serdeConfig();
+        serde.put(SnapshotConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
+        return serde;
+    }
+
+    public synchronized SnapshotCoordinatorService start() {
+        if (server != null) {
+            throw new IllegalStateException("already started");
+        }
+        server = Javalin.create(c -> c.showJavalinBanner = false);
+        server.post("/authorities/{id}/snapshots", this::propose);
+        server.get("/authorities/{id}/snapshots/status", this::status);
+        server.get("/health", ctx -> {
+            final KafkaStreams app = streams;
+            final KafkaStreams.State state = app == null ? KafkaStreams.State.NOT_RUNNING : app.state();
+            ctx.status(state == KafkaStreams.State.RUNNING ? 200 : 503).contentType("application/json")
+                    .result("{\"status\":\"" + state + "\"}");
+        });
+        server.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        server.start(config.httpBindHost(), config.httpPort());
+        self = new HostInfo("localhost", server.port());
+
+        final Properties props = config.streamsProperties();
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        final Properties producer = new Properties();
+        props.forEach((k, v) -> {
+            final String key = k.toString();
+            if (ProducerConfig.configNames().contains(key)) {
+                producer.put(key, v);
+            }
+        });
+        producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        producer.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, AuthorityPartitioner.class.getName());
+        producer.put(ProducerConfig.CLIENT_ID_CONFIG, config.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-requests");
+        requests = new KafkaProducer<>(producer, new StringSerializer(), new ByteArraySerializer());
+
+        final KafkaStreams app = new KafkaStreams(SnapshotTopology.build(registry, config, metrics), props);
+        app.setUncaughtExceptionHandler(e -> {
+            LOG.error("A snapshot coordinator stream thread died; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(app);
+        streamsMetrics.bindTo(metrics.registry());
+        streams = app;
+        app.start();
+        LOG.info("Snapshot coordinator serving HTTP on port {}", server.port());
+        return this;
+    }
+
+    public synchronized void stop() {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+            streams = null;
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+            streamsMetrics = null;
+        }
+        if (requests != null) {
+            requests.close(Duration.ofSeconds(5));
+            requests = null;
+        }
+        if (server != null) {
+            server.stop();
+            server = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public int httpPort() {
+        return server.port();
+    }
+
+    public URI httpUri() {
+        return URI.create("http://localhost:" + httpPort());
+    }
+
+    public KafkaStreams.State streamsState() {
+        final KafkaStreams app = streams;
+        return app == null ? KafkaStreams.State.NOT_RUNNING : app.state();
+    }
+
+    public SnapshotMetrics metrics() {
+        return metrics;
+    }
+
+    // ---- HTTP --------------------------------------------------------------------------------------
+
+    private void propose(final Context ctx) throws Exception {
+        final String authority = ctx.pathParam("id");
+        if (!JournalKey.isValidAuthorityId(authority)) {
+            error(ctx, 400, "INVALID_AUTHORITY_ID", "authority id '" + authority + "' must be 1 to 128 letters, digits, '.', '_' or '-'");
+            return;
+        }
+        String requestedBy = "operator";
+        String reason = "operator request";
+        if (!ctx.body().isBlank()) {
+            final JsonNode body;
+            try {
+                body = Json.MAPPER.readTree(ctx.body());
+            } catch (final Exception e) {
+                error(ctx, 400, "MALFORMED_JSON", "the body must be JSON like {\"requestedBy\":\"alice\",\"reason\":\"weekly\"}: " + e.getMessage());
+                return;
+            }
+            requestedBy = body.path("requestedBy").asText(requestedBy);
+            reason = body.path("reason").asText(reason);
+        }
+        final Local local = local(authority);
+        if (local.owned()) {
+            final byte[] proposal = local.store(SnapshotStoresSpec.PROPOSALS).get(authority);
+            if (proposal != null) {
+                final ProposalRecord p = Json.read(proposal, ProposalRecord.class);
+                error(ctx, 409, "PROPOSAL_OPEN", "proposal " + p.proposalId() + " of " + authority + " is " + p.phase()
+                        + "; wait for it to complete or abort (GET /authorities/" + authority + "/snapshots/status)");
+                return;
+            }
+            if (local.store(SnapshotStoresSpec.STATE).get(authority) == null) {
+                error(ctx, 404, "UNKNOWN_AUTHORITY", "no fact of authority " + authority + " has reached the coordinator");
+                return;
+            }
+        }
+        final ObjectNode request = Json.MAPPER.createObjectNode().put("requestedBy", requestedBy).put("reason", reason);
+        requests.send(new ProducerRecord<>(FactFleetTopics.SNAPSHOT_REQUESTS.name(), authority, Json.bytes(request))).get(10, TimeUnit.SECONDS);
+        final ObjectNode answer = Json.MAPPER.createObjectNode().put("authorityId", authority).put("status", "REQUESTED")
+                .put("statusUrl", "/authorities/" + authority + "/snapshots/status");
+        ctx.status(202).contentType("application/json").result(Json.MAPPER.writeValueAsString(answer));
+    }
+
+    private void status(final Context ctx) throws Exception {
+        final String authority = ctx.pathParam("id");
+        final Local local = local(authority);
+        if (local.unavailable()) {
+            ctx.header("Retry-After", "2");
+            error(ctx, 503, "REBALANCING", "the coordinator is not running or its stores are moving; retry shortly");
+            return;
+        }
+        if (!local.owned()) {
+            final HostInfo owner = local.owner();
+            final HttpResponse<String> forwarded = http.send(HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":" + owner.port()
+                    + "/authorities/" + authority + "/snapshots/status")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            ctx.status(forwarded.statusCode()).contentType("application/json").result(forwarded.body());
+            return;
+        }
+        final byte[] stateBytes = local.store(SnapshotStoresSpec.STATE).get(authority);
+        if (stateBytes == null) {
+            error(ctx, 404, "UNKNOWN_AUTHORITY", "no fact of authority " + authority + " has reached the coordinator");
+            return;
+        }
+        final MaintenanceState state = Canonical.decode(stateBytes, MaintenanceState.class);
+        final byte[] statsBytes = local.store(SnapshotStoresSpec.STATS).get(authority);
+        final SnapshotStats stats = statsBytes == null ? SnapshotStats.none() : Json.read(statsBytes, SnapshotStats.class);
+        final byte[] proposalBytes = local.store(SnapshotStoresSpec.PROPOSALS).get(authority);
+        final ProposalRecord proposal = proposalBytes == null ? null : Json.read(proposalBytes, ProposalRecord.class);
+        ctx.contentType("application/json").result(Json.MAPPER.writeValueAsString(statusOf(state, stats, proposal)));
+    }
+
+    /** The status document (see the class comment). */
+    static ObjectNode statusOf(final MaintenanceState state, final SnapshotStats stats, final ProposalRecord proposal) {
+        final ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("authorityId", state.getAuthorityId());
+        body.put("identityEpoch", state.getIdentityEpoch());
+        body.put("factCount", state.getFactCount());
+        body.put("lastSnapshotEpoch", state.getSnapshotEpoch());
+        if (stats.lastProposalId() != null) {
+            body.putObject("lastSnapshot").put("proposalId", stats.lastProposalId()).put("epoch", stats.lastSnapshotEpoch())
+                    .put("factCount", stats.lastSnapshotFactCount()).put("blobCid", stats.lastBlobCid()).put("digest", stats.lastDigestHex())
+                    .put("completedAtMillis", stats.lastCompletedAtMillis())
+                    .put("proposalToCompletionMillis", stats.lastCompletedAtMillis() - stats.lastProposedAtMillis());
+        } else {
+            body.putNull("lastSnapshot");
+        }
+        final boolean fenced = proposal != null && (proposal.phase().equals(ProposalRecord.OPEN) || proposal.phase().equals(ProposalRecord.COMPLETING)
+                || proposal.phase().equals(ProposalRecord.ABORTING));
+        if (proposal == null) {
+            body.putNull("openProposal");
+        } else {
+            final ObjectNode open = body.putObject("openProposal");
+            open.put("proposalId", proposal.proposalId()).put("phase", proposal.phase()).put("targetEpoch", proposal.targetEpoch())
+                    .put("prefixFactCount", proposal.prefixFactCount()).put("digest", proposal.digestHex())
+                    .put("requestedBy", proposal.requestedBy()).put("requestedAtMillis", proposal.requestedAtMillis())
+                    .put("openedAtMillis", proposal.openedAtMillis());
+            final int counted = state.getProposals().stream().filter(p -> p.getProposalId().equals(proposal.proposalId()))
+                    .mapToInt(ProposalState::getCountedApprovals).findFirst().orElse(0);
+            open.put("approvals", counted);
+            open.put("threshold", Rosters.at(state, proposal.targetEpoch()).map(RosterAtEpoch::getThreshold).orElse(state.getThreshold()));
+            final ArrayNode approvals = open.putArray("approvalList");
+            final ArrayNode problems = open.putArray("problems");
+            for (final ApprovalRecord a : state.getApprovals()) {
+                if (a.getProposalId().equals(proposal.proposalId())) {
+                    approvals.addObject().put("deviceId", a.getDeviceId()).put("keyId", a.getKeyId()).put("factId", a.getFactId())
+                            .put("counted", a.getCounted()).put("problem", a.getProblem());
+                    if (!a.getCounted()) {
+                        problems.addObject().put("deviceId", a.getDeviceId()).put("factId", a.getFactId()).put("problem", a.getProblem());
+                    }
+                }
+            }
+        }
+        body.put("fence", fenced ? "FENCED" : "OPEN");
+        body.putNull("heldFacts"); // held at ingest; see ingest's factfleet_ingest_fence_* metrics
+        body.put("snapshotsCompleted", stats.snapshotsCompleted());
+        body.put("snapshotsAborted", stats.snapshotsAborted());
+        body.put("factsPruned", stats.factsPruned());
+        body.put("bytesReclaimed", stats.bytesPruned());
+        body.put("lastError", stats.lastError());
+        return body;
+    }
+
+    private static void error(final Context ctx, final int status, final String code, final String message) {
+        final Map<String, String> body = new HashMap<>();
+        body.put("error", code);
+        body.put("message", message);
+        ctx.status(status).contentType("application/json").result(new String(Json.bytes(body), StandardCharsets.UTF_8));
+    }
+
+    /** Where an authority's stores live, from this instance's point of view. */
+    private record Local(KafkaStreams streams, KeyQueryMetadata metadata, HostInfo self) {
+        boolean unavailable() {
+            return streams == null || streams.state() != KafkaStreams.State.RUNNING || metadata == null || metadata == KeyQueryMetadata.NOT_AVAILABLE;
+        }
+
+        boolean owned() {
+            return !unavailable() && metadata.activeHost().equals(self);
+        }
+
+        HostInfo owner() {
+            return metadata.activeHost();
+        }
+
+        ReadOnlyKeyValueStore<String, byte[]> store(final String name) {
+            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, byte[]>keyValueStore())
+                    .withPartition(metadata.partition()));
+        }
+    }
+
+    private Local local(final String authority) {
+        final KafkaStreams app = streams;
+        if (app == null || app.state() != KafkaStreams.State.RUNNING) {
+            return new Local(app, null, self);
+        }
+        final KeyQueryMetadata metadata = app.queryMetadataForKey(SnapshotStoresSpec.STATE, authority,
+                (topic, key, value, partitions) -> java.util.Optional.of(java.util.Set.of(AuthorityPartitioner.partition(key, partitions))));
+        return new Local(app, metadata, self);
+    }
+}
