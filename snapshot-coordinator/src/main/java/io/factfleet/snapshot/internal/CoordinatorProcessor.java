@@ -220,6 +220,9 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         if (current != null && isOpen(current)) {
             return current; // ingest refuses a competing proposal; this cannot be one that got in
         }
+        if (p.getProposalId().equals(statsOf(authority).lastProposalId())) {
+            return current; // the snapshot this state was restored from: already complete (a restore replays its tail)
+        }
         final boolean exact = state != null && state.getFactCount() == p.getPrefixFactCount()
                 && Arrays.equals(StateDigest.of(state), Canonical.array(p.getPrefixDigest()));
         final ProposalRecord base = current != null && current.proposalId().equals(p.getProposalId()) ? current
