@@ -58,6 +58,15 @@ public record DataDirectory(Path root) {
         return root.resolve("state").resolve("reducer");
     }
 
+    /** The admin key ring the coordinators sign with (mode 600): demo and simulated authorities add their admin keys. */
+    public Path adminKeys() {
+        return root.resolve("admin-keys.properties");
+    }
+
+    public Path snapshotState() {
+        return root.resolve("snapshot-coordinator");
+    }
+
     public Path demoAuthority() {
         return root.resolve("demo").resolve("authority.properties");
     }

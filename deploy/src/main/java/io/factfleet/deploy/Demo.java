@@ -60,6 +60,8 @@ public final class Demo {
      */
     public static Result run(final Stack stack, final Duration timeout) throws InterruptedException {
         final AuthorityGenesis authority = DemoAuthority.loadOrCreate(stack.dataDirectory().demoAuthority(), stack.localBroker().isEmpty());
+        // The coordinators act for the demo authority with its admin key.
+        io.factfleet.core.AdminKeyRing.put(stack.dataDirectory().adminKeys(), authority.authorityId(), authority.adminKey());
         final URI stateUrl = URI.create(stack.reducerUrl() + "/authorities/" + authority.authorityId() + "/state");
         final long deadline = System.nanoTime() + timeout.toNanos();
 

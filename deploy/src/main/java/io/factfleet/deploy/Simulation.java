@@ -111,6 +111,7 @@ public final class Simulation implements AutoCloseable {
             final Map<String, Long> counts = new LinkedHashMap<>();
             for (final AuthorityGenesis authority : fleet.authorities()) {
                 final String id = authority.authorityId();
+                io.factfleet.core.AdminKeyRing.put(stack.dataDirectory().adminKeys(), id, authority.adminKey());
                 final Optional<JsonNode> roster = roster(stack, id, deadline);
                 if (roster.isPresent()) {
                     requireSameFleet(authority, roster.get(), dir);

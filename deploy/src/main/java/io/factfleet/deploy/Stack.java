@@ -13,6 +13,8 @@ import io.factfleet.reducer.ReducerConfig;
 import io.factfleet.reducer.ReducerService;
 import io.factfleet.registry.SchemaRegistryConfig;
 import io.factfleet.registry.SchemaRegistryService;
+import io.factfleet.snapshot.SnapshotConfig;
+import io.factfleet.snapshot.SnapshotCoordinatorService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -78,6 +80,7 @@ public final class Stack implements AutoCloseable {
     private IngestService ingest;
     private ReducerService reducer;
     private EdgeBridgeService bridge;
+    private SnapshotCoordinatorService snapshots;
 
     public Stack(final Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -97,6 +100,7 @@ public final class Stack implements AutoCloseable {
             }
             requirePortFree(settings.reducerPort(), "reducer HTTP API");
             requirePortFree(settings.bridgePort(), "edge bridge");
+            requirePortFree(settings.snapshotPort(), "snapshot coordinator");
             operatorKey = OperatorKey.loadOrCreate(dir.operatorKey());
 
             final Map<String, String> client = new LinkedHashMap<>(settings.kafkaClientConfig());
@@ -145,16 +149,21 @@ public final class Stack implements AutoCloseable {
             started("the reducer", reducer::stop, () -> true);
             reducer.start();
 
+            snapshots = new SnapshotCoordinatorService(SnapshotConfig.of(snapshotProperties()));
+            started("the snapshot coordinator", snapshots::stop, () -> true);
+            snapshots.start();
+
             awaitRunning("fact-ingest", ingest::state);
             awaitRunning("reducer", reducer::streamsState);
+            awaitRunning("snapshot coordinator", snapshots::streamsState);
             checkNotStopping();
 
             // Last to start, first to stop: devices reach the rest through it.
             bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProperties()));
             started("the edge bridge", bridge::stop, () -> bridge.state() != BridgeState.STOPPED);
             bridge.start();
-            LOG.info("FactFleet stack running: Kafka {}, registry {}, reducer {}, edge bridge {}", bootstrapServers(), registryUrl(),
-                    reducerUrl(), bridgeUrl());
+            LOG.info("FactFleet stack running: Kafka {}, registry {}, reducer {}, edge bridge {}, snapshot coordinator {}", bootstrapServers(),
+                    registryUrl(), reducerUrl(), bridgeUrl(), snapshotUrl());
             return this;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -311,6 +320,38 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
+     * The snapshot coordinator: the shared client settings, the stack's registry and operator key, the admin key
+     * ring in the data directory (the demo and the simulation add their authorities' admin keys), and an automatic
+     * snapshot every {@value #AUTO_SNAPSHOT_FACTS} facts per authority.
+     */
+    private Properties snapshotProperties() {
+        final Properties p = new Properties();
+        clientConfig.forEach((k, v) -> {
+            if (!k.startsWith("factfleet.")) {
+                p.setProperty(k, v);
+            }
+        });
+        localStreamsDefaults(p);
+        p.setProperty(StreamsConfig.STATE_DIR_CONFIG, settings.dataDirectory().snapshotState().toString());
+        p.setProperty(SnapshotConfig.SCHEMA_REGISTRY_URL, registryUrl());
+        p.setProperty(SnapshotConfig.HTTP_PORT, Integer.toString(settings.snapshotPort()));
+        p.setProperty(SnapshotConfig.HTTP_BIND_HOST, settings.httpHost());
+        p.setProperty(SnapshotConfig.OPERATOR_KEYS, Hashing.hex(operatorKey.publicKey()));
+        p.setProperty(SnapshotConfig.ADMIN_KEYS, settings.dataDirectory().adminKeys().toString());
+        p.setProperty(SnapshotConfig.AUTO_FACTS, Long.toString(AUTO_SNAPSHOT_FACTS));
+        p.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        return p;
+    }
+
+    /** The local stack snapshots each authority automatically after this many facts. */
+    static final long AUTO_SNAPSHOT_FACTS = 5_000;
+
+    /** {@code http://<host>:<port>} of the snapshot coordinator's HTTP API. */
+    public URI snapshotUrl() {
+        return snapshots.httpUri();
+    }
+
+    /**
      * The bridge gets the shared client settings (security included; {@code bridge.*} settings of the shared file
      * tune it), the stack's registry and reducer, and its port on the stack's interface.
      */
@@ -395,6 +436,7 @@ public final class Stack implements AutoCloseable {
      * @param registryPort      the schema registry's HTTP port; 0 for any free port
      * @param reducerPort       the reducer's HTTP port; 0 for any free port
      * @param bridgePort        the edge bridge's HTTP port; 0 for any free port
+     * @param snapshotPort      the snapshot coordinator's HTTP port; 0 for any free port
      * @param httpHost          the interface the registry, the reducer and the bridge bind
      * @param partitions        partitions of each topic the stack creates
      * @param kafkaClientConfig properties for every Kafka client of every service (security settings and the like);
@@ -403,10 +445,11 @@ public final class Stack implements AutoCloseable {
      * @param startTimeout      bound of each wait while starting
      */
     public record Settings(DataDirectory dataDirectory, int kafkaPort, int controllerPort, int registryPort, int reducerPort,
-                           int bridgePort, String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
+                           int bridgePort, int snapshotPort, String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
         public static final int DEFAULT_REGISTRY_PORT = 8081;
         public static final int DEFAULT_REDUCER_PORT = 8080;
         public static final int DEFAULT_BRIDGE_PORT = BridgeConfig.DEFAULT_HTTP_PORT;
+        public static final int DEFAULT_SNAPSHOT_PORT = SnapshotConfig.DEFAULT_HTTP_PORT;
         public static final int DEFAULT_PARTITIONS = 6;
         public static final String DEFAULT_HTTP_HOST = "localhost";
         public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);

@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "factfleet", mixinStandardHelpOptions = true, version = "FactFleet 0.1.0-SNAPSHOT",
         description = "Signed facts and deterministic maintenance state for offline-first device fleets, on Apache Kafka.",
-        subcommands = {StackMain.Run.class, CommandLine.HelpCommand.class})
+        subcommands = {StackMain.Run.class, io.factfleet.deploy.cli.SnapshotCommand.class, io.factfleet.deploy.cli.BackupCommands.Backup.class,
+                io.factfleet.deploy.cli.BackupCommands.Restore.class, CommandLine.HelpCommand.class})
 public final class StackMain implements Runnable {
     /** System property naming the directory of {@code factfleet.log}, read by the logging configuration. */
     public static final String LOG_DIR_PROPERTY = "factfleet.log.dir";
@@ -99,6 +100,10 @@ public final class StackMain implements Runnable {
         @Option(names = "--bridge-port", defaultValue = "8090", paramLabel = "PORT",
                 description = "Port of the edge bridge, the devices' HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
         int bridgePort;
+
+        @Option(names = "--snapshot-port", defaultValue = "8082", paramLabel = "PORT",
+                description = "Port of the snapshot coordinator's HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
+        int snapshotPort;
 
         @Option(names = "--http-host", defaultValue = Stack.Settings.DEFAULT_HTTP_HOST, paramLabel = "HOST",
                 description = "Interface the registry, the reducer and the bridge listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
@@ -168,7 +173,7 @@ public final class StackMain implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--kafka-config is for an existing cluster: also give --bootstrap-servers (or bootstrap.servers in " + kafkaConfig + ")");
             }
-            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, httpHost,
+            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, snapshotPort, httpHost,
                     partitions, client, Stack.Settings.DEFAULT_START_TIMEOUT);
         }
 

@@ -81,6 +81,7 @@ class StackIT {
                 "--registry-port", "0",
                 "--reducer-port", "0",
                 "--bridge-port", "0",
+                "--snapshot-port", "0",
                 "--partitions", "3",
                 "--simulate",
                 "--simulate-authorities", "2",
@@ -212,6 +213,90 @@ class StackIT {
             Await.until(id + " keeps growing after the restart", VISIBLE_WITHIN, () -> factCount(simulation.stateUrl(id)) > factsBefore.get(id) + 20);
         }
         assertThat(rejectedCodesOf("sim-")).doesNotContain(RejectionCode.AUTHORITY_EXISTS.name());
+    }
+
+    @Test
+    @Order(7)
+    void theSnapshotBackupAndRestoreCommandsWorkAgainstTheRunningStack() throws Exception {
+        final AuthorityGenesis demo = DemoAuthority.loadOrCreate(stack.dataDirectory().demoAuthority(), false);
+        final String snapshots = stack.snapshotUrl().toString();
+        final List<io.factfleet.device.DeviceAgent> agents = new ArrayList<>();
+        for (int d = 0; d < 2; d++) {
+            agents.add(io.factfleet.device.DeviceAgent.open(demo.authorityId(), demo.deviceIds().get(d), demo.deviceKeys().get(d),
+                    dataDir.resolve("cli-device-" + d), stack.bridgeUrl(),
+                    new io.factfleet.device.Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)), System::currentTimeMillis));
+        }
+        final java.util.concurrent.atomic.AtomicBoolean approving = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final Thread honestDevices = new Thread(() -> {
+            while (approving.get()) {
+                for (final io.factfleet.device.DeviceAgent agent : agents) {
+                    try {
+                        agent.sync();
+                        if (!agent.approveOpenSnapshots().isEmpty()) {
+                            agent.flush();
+                        }
+                    } catch (final RuntimeException e) {
+                        // the next round retries
+                    }
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (final InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        honestDevices.start();
+        try {
+            final Cli propose = cli("snapshot", "propose", demo.authorityId(), "--url", snapshots, "--wait", "--timeout", "PT90S");
+            assertThat(propose.exit()).as(propose.err()).isZero();
+            assertThat(propose.out()).contains("Snapshot snap-").contains("completed");
+            final Cli status = cli("snapshot", "status", demo.authorityId(), "--url", snapshots, "--output", "json");
+            assertThat(status.exit()).isZero();
+            assertThat(JSON.readTree(status.out()).path("lastSnapshot").path("proposalId").asText()).startsWith("snap-");
+            final Cli unknown = cli("snapshot", "propose", "nobody-here", "--url", snapshots);
+            assertThat(unknown.exit()).isEqualTo(2);
+            assertThat(unknown.err()).contains("UNKNOWN_AUTHORITY");
+            assertThat(cli("snapshot", "status", demo.authorityId(), "--url", "http://127.0.0.1:1").exit()).isEqualTo(4);
+        } finally {
+            approving.set(false);
+            honestDevices.join();
+            agents.forEach(io.factfleet.device.DeviceAgent::close);
+        }
+
+        final Path passphrase = dataDir.resolve("passphrase.txt");
+        Files.writeString(passphrase, "a passphrase for the demo backup\n");
+        final Path archive = dataDir.resolve("demo.ffbackup");
+        final Cli backup = cli("backup", demo.authorityId(), "--out", archive.toString(), "--bootstrap-servers", stack.bootstrapServers(),
+                "--registry-url", stack.registryUrl(), "--passphrase-file", passphrase.toString());
+        assertThat(backup.exit()).as(backup.err()).isZero();
+        assertThat(backup.out()).contains("Backed up " + demo.authorityId());
+        final String operator = io.factfleet.core.Hashing.hex(stack.operatorKey().publicKey());
+        final Cli verify = cli("restore", "--in", archive.toString(), "--verify-only", "--operator-key", operator,
+                "--passphrase-file", passphrase.toString());
+        assertThat(verify.exit()).as(verify.err()).isZero();
+        assertThat(verify.out()).contains("verifies");
+        final byte[] bytes = Files.readAllBytes(archive);
+        bytes[bytes.length / 2] ^= 1;
+        final Path tampered = dataDir.resolve("tampered.ffbackup");
+        Files.write(tampered, bytes);
+        final Cli refused = cli("restore", "--in", tampered.toString(), "--verify-only", "--operator-key", operator,
+                "--passphrase-file", passphrase.toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("BACKUP_TAMPERED");
+    }
+
+    private record Cli(int exit, String out, String err) {
+    }
+
+    private static Cli cli(final String... args) {
+        final java.io.StringWriter out = new java.io.StringWriter();
+        final java.io.StringWriter err = new java.io.StringWriter();
+        final CommandLine command = StackMain.commandLine();
+        command.setOut(new java.io.PrintWriter(out, true));
+        command.setErr(new java.io.PrintWriter(err, true));
+        final int exit = command.execute(args);
+        return new Cli(exit, out.toString(), err.toString());
     }
 
     /** Reason codes of the rejected facts of authorities whose id starts with {@code prefix}. */

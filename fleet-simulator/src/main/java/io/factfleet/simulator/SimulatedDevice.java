@@ -87,6 +87,10 @@ public final class SimulatedDevice {
         }
         try {
             agent.runOnce();
+            // An honest device: it approves a snapshot proposal when the digest matches its own replica.
+            if (agent.approveOpenSnapshots().stream().anyMatch(DeviceAgent.SnapshotDecision::approved)) {
+                agent.flush();
+            }
         } catch (final BridgeException e) {
             failedRounds.incrementAndGet(); // the outbox keeps everything; the next round retries
         }

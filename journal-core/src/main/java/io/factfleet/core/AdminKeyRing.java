@@ -66,6 +66,62 @@ public final class AdminKeyRing {
         return text.toString();
     }
 
+    /**
+     * A key ring that follows {@code file}: re-read when its modification time changes (checked at most
+     * once a second), empty while the file does not exist. A file that cannot be parsed keeps the last good ring.
+     */
+    public static java.util.function.Supplier<AdminKeyRing> watch(final Path file) {
+        return new java.util.function.Supplier<>() {
+            private AdminKeyRing current = empty();
+            private long checkedAt = Long.MIN_VALUE;
+            private java.nio.file.attribute.FileTime seen;
+
+            @Override
+            public synchronized AdminKeyRing get() {
+                final long now = System.nanoTime();
+                if (checkedAt != Long.MIN_VALUE && now - checkedAt < 1_000_000_000L) {
+                    return current;
+                }
+                checkedAt = now;
+                try {
+                    if (!Files.exists(file)) {
+                        current = empty();
+                        seen = null;
+                        return current;
+                    }
+                    final java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(file);
+                    if (!modified.equals(seen)) {
+                        current = load(file);
+                        seen = modified;
+                    }
+                } catch (final IOException | RuntimeException e) {
+                    // keep the last good ring
+                }
+                return current;
+            }
+        };
+    }
+
+    /** Adds (or replaces) one authority's admin key in a key ring file, created owner-only if missing. */
+    public static synchronized void put(final Path file, final String authorityId, final Ed25519Keys.SigningKey key) {
+        final Map<String, Ed25519Keys.SigningKey> keys = new TreeMap<>(Files.exists(file) ? load(file).keys : Map.of());
+        keys.put(authorityId, key);
+        try {
+            final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } catch (final UnsupportedOperationException e) {
+                Files.createFile(tmp);
+            }
+            Files.writeString(tmp, new AdminKeyRing(keys).toFileText(), StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot write the admin key ring " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     public Optional<Ed25519Keys.SigningKey> adminKey(final String authorityId) {
         return Optional.ofNullable(keys.get(authorityId));
     }

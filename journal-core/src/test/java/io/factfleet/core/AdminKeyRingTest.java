@@ -26,6 +26,19 @@ class AdminKeyRingTest {
     }
 
     @Test
+    void aWatchedRingSeesKeysPutIntoItsFile() throws Exception {
+        final Path file = dir.resolve("ring.properties");
+        final java.util.function.Supplier<AdminKeyRing> ring = AdminKeyRing.watch(file);
+        assertThat(ring.get().authorities()).isEmpty();
+        final Ed25519Keys.SigningKey key = Ed25519Keys.generate();
+        AdminKeyRing.put(file, "fleet-z", key);
+        Thread.sleep(1_100); // the watch re-checks the file at most once a second
+        assertThat(ring.get().adminKey("fleet-z").orElseThrow().keyId()).isEqualTo(key.keyId());
+        assertThat(java.nio.file.Files.getPosixFilePermissions(file)).containsOnly(
+                java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
     void refusesAMalformedSeedNamingTheProperty() throws Exception {
         final Path file = dir.resolve("bad.properties");
         Files.writeString(file, "fleet-a.admin.seed=abc\n");

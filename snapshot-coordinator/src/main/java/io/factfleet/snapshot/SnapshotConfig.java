@@ -44,9 +44,9 @@ public final class SnapshotConfig {
     private static final Set<String> OWN = Set.of(HTTP_PORT, HTTP_BIND_HOST);
 
     private final Properties props;
-    private final AdminKeyRing keys;
+    private final java.util.function.Supplier<AdminKeyRing> keys;
 
-    private SnapshotConfig(final Properties props, final AdminKeyRing keys) {
+    private SnapshotConfig(final Properties props, final java.util.function.Supplier<AdminKeyRing> keys) {
         this.props = props;
         this.keys = keys;
     }
@@ -74,7 +74,10 @@ public final class SnapshotConfig {
         defaults().forEach(all::put);
         all.putAll(props);
         final String file = all.getProperty(ADMIN_KEYS, "");
-        return new SnapshotConfig(all, file.isBlank() ? AdminKeyRing.empty() : AdminKeyRing.load(Path.of(file)));
+        if (!file.isBlank() && java.nio.file.Files.exists(Path.of(file))) {
+            AdminKeyRing.load(Path.of(file)); // a malformed ring fails at start, not later
+        }
+        return new SnapshotConfig(all, file.isBlank() ? AdminKeyRing::empty : AdminKeyRing.watch(Path.of(file)));
     }
 
     /** With an explicit key ring (tests, or an embedding that keeps keys elsewhere). */
@@ -82,10 +85,11 @@ public final class SnapshotConfig {
         final Properties all = new Properties();
         defaults().forEach(all::put);
         all.putAll(props);
-        return new SnapshotConfig(all, keys);
+        return new SnapshotConfig(all, () -> keys);
     }
 
-    public AdminKeyRing keys() {
+    /** The key ring now (a ring file is followed as keys are added to it). */
+    public java.util.function.Supplier<AdminKeyRing> keys() {
         return keys;
     }
 
