@@ -494,8 +494,12 @@ public final class Reducer {
                 "certified by " + check.distinctValidSigners() + " of " + check.threshold() + " required", id));
         final SnapshotRef candidate = new SnapshotRef(s.getProposalId(), s.getEpoch(), s.getDigest(), c.getBlobCid(), c.getFactCount(), id);
         final SnapshotRef current = state.getLastSnapshot();
+        // The latest snapshot: the highest epoch, then the longest prefix (successive snapshots often share an
+        // epoch), then the smaller fact id; a maximum, so the order facts arrive in does not matter.
         if (current == null || current.getEpoch() < candidate.getEpoch()
-                || (current.getEpoch() == candidate.getEpoch() && current.getFactId().compareTo(id) > 0)) {
+                || (current.getEpoch() == candidate.getEpoch() && current.getFactCount() < candidate.getFactCount())
+                || (current.getEpoch() == candidate.getEpoch() && current.getFactCount() == candidate.getFactCount()
+                    && current.getFactId().compareTo(id) > 0)) {
             state.setLastSnapshot(candidate);
         }
     }

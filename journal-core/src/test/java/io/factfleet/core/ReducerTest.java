@@ -145,4 +145,20 @@ class ReducerTest {
         assertThat(state.getSnapshotEpoch()).isZero();
         assertThat(state.getLastSnapshot().getBlobCid()).isEqualTo("cid");
     }
+
+    @Test
+    void theLatestOfTwoSnapshotsAtOneEpochIsTheOneWithTheLongerPrefixWhateverTheFactIds() {
+        for (int round = 0; round < 20; round++) {
+            facts.clear();
+            facts.add(g.genesisFact(OPERATOR));
+            final List<String> cids = List.of("first-" + round, "second-" + round);
+            for (int i = 0; i < 2; i++) {
+                final io.factfleet.schema.SnapshotStatement statement = new io.factfleet.schema.SnapshotStatement(g.authorityId(), "p" + i, 0L,
+                        ByteBuffer.wrap(digest));
+                facts.add(g.admin().sign(0, new io.factfleet.schema.SnapshotCompleted(statement, cids.get(i), 10L + i,
+                        ThresholdCertificates.of(statement, g.deviceKeys().subList(0, 3)))));
+            }
+            assertThat(state().getLastSnapshot().getBlobCid()).isEqualTo("second-" + round);
+        }
+    }
 }
