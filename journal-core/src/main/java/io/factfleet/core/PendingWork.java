@@ -55,7 +55,7 @@ public record PendingWork(String deviceId, long identityEpoch, List<SnapshotAppr
                 }
             }
             for (final UpgradeState u : state.getUpgrades()) {
-                if (!u.getActivated() && u.getExpiresAtMillis() > nowMillis && !reported.contains(u.getProposalId())) {
+                if (!u.getActivated() && u.getProblem() == null && u.getExpiresAtMillis() > nowMillis && !reported.contains(u.getProposalId())) {
                     readiness.add(new ReadinessRequest(u.getProposalId(), u.getPackageId(), u.getVersion(), u.getKind().name(), u.getExpiresAtMillis()));
                 }
             }
