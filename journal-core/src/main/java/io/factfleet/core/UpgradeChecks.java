@@ -420,16 +420,38 @@ public final class UpgradeChecks {
      * a device that reported nothing is below the target.
      */
     public static Verdict session(final MaintenanceState state, final String deviceId, final List<InstalledPackage> reported) {
+        return session(requiredPackages(state), packageId -> installedVersion(state, deviceId, reported, packageId));
+    }
+
+    /** A package every device must have installed to open a session: an activated hard fork past its fence. */
+    public record RequiredPackage(String packageId, long version, String proposalId, long activationFence) {
+    }
+
+    /** The hard forks in force at the state's identity epoch, the highest version per package. */
+    public static List<RequiredPackage> requiredPackages(final MaintenanceState state) {
+        final java.util.TreeMap<String, RequiredPackage> required = new java.util.TreeMap<>();
         for (final UpgradeState u : state.getUpgrades()) {
-            if (u.getKind() != UpgradeKind.HARD || !u.getActivated() || u.getActivationFence() == null
-                    || state.getIdentityEpoch() < u.getActivationFence()) {
-                continue;
+            if (u.getKind() == UpgradeKind.HARD && u.getActivated() && u.getActivationFence() != null
+                    && state.getIdentityEpoch() >= u.getActivationFence()) {
+                final RequiredPackage candidate = new RequiredPackage(u.getPackageId(), u.getVersion(), u.getProposalId(), u.getActivationFence());
+                required.merge(u.getPackageId(), candidate, (x, y) -> x.version() >= y.version() ? x : y);
             }
-            final long installed = installedVersion(state, deviceId, reported, u.getPackageId());
-            if (installed < u.getVersion()) {
-                return Verdict.refuse(Code.UPGRADE_REQUIRED, "install " + u.getPackageId() + " version " + u.getVersion()
-                        + " (hard fork " + u.getProposalId() + " active since epoch " + u.getActivationFence() + "); installed: "
-                        + (installed < 0 ? "none reported" : installed));
+        }
+        return List.copyOf(required.values());
+    }
+
+    /**
+     * The session rule with the required packages and the device's installed versions already at
+     * hand (the edge bridge has them from the reducer's roster answer): refused with
+     * {@link Code#UPGRADE_REQUIRED} naming the package and version to install.
+     */
+    public static Verdict session(final List<RequiredPackage> required, final java.util.function.ToLongFunction<String> installed) {
+        for (final RequiredPackage r : required) {
+            final long version = installed.applyAsLong(r.packageId());
+            if (version < r.version()) {
+                return Verdict.refuse(Code.UPGRADE_REQUIRED, "install " + r.packageId() + " version " + r.version()
+                        + " (hard fork " + r.proposalId() + " active since epoch " + r.activationFence() + "); installed: "
+                        + (version < 0 ? "none reported" : version));
             }
         }
         return Verdict.ok();
