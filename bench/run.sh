@@ -6,6 +6,8 @@
 #   BENCH_SKIP_BUILD=1   reuse the last build and classpath
 #   MVN_FLAGS            Maven flags (default "-q -B"; add -o to stay offline)
 #   BENCH_JAVA_OPTS      JVM options (default "-Xms4g -Xmx4g")
+#   BENCH_MAIN           main class (default io.factfleet.bench.BenchMain; io.factfleet.bench.ActivationBench
+#                        runs only the activation_ms bench)
 #
 # On a shared machine run it under the builders' lock so no build competes for the cores:
 #   flock /tmp/factfleet-mvn.lock bench/run.sh
@@ -22,4 +24,4 @@ fi
 exec java "${java_opts[@]}" \
   -Dlog4j2.configurationFile="$root/bench/src/main/resources/bench-log4j2.xml" \
   -cp "$root/bench/target/classes:$(cat "$root/bench/target/classpath.txt")" \
-  io.factfleet.bench.BenchMain "$@"
+  "${BENCH_MAIN:-io.factfleet.bench.BenchMain}" "$@"
