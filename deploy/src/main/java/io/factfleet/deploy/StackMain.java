@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "factfleet", mixinStandardHelpOptions = true, version = "FactFleet 0.1.0-SNAPSHOT",
         description = "Signed facts and deterministic maintenance state for offline-first device fleets, on Apache Kafka.",
-        subcommands = {StackMain.Run.class, CommandLine.HelpCommand.class})
+        subcommands = {StackMain.Run.class, io.factfleet.deploy.cli.UpgradeCommand.class, CommandLine.HelpCommand.class})
 public final class StackMain implements Runnable {
     /** System property naming the directory of {@code factfleet.log}, read by the logging configuration. */
     public static final String LOG_DIR_PROPERTY = "factfleet.log.dir";
