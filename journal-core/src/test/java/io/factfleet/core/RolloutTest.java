@@ -80,6 +80,17 @@ class RolloutTest {
     }
 
     @Test
+    void onlyDevicesOfTheOpenWaveAreAskedForReadiness() {
+        propose(false, 0);
+        final List<String> ids = new ArrayList<>(g.deviceIds());
+        ids.sort(null);
+        assertThat(PendingWork.forDevice(state(), ids.get(0), clock.get()).upgradeReadiness()).hasSize(1);
+        assertThat(PendingWork.forDevice(state(), ids.get(2), clock.get()).upgradeReadiness()).isEmpty();
+        facts.add(UpgradeCoordination.manual(state(), upgrade(), RolloutAction.PAUSE, "ops", clock.get()).sign(admin));
+        assertThat(PendingWork.forDevice(state(), ids.get(0), clock.get()).upgradeReadiness()).isEmpty();
+    }
+
+    @Test
     void aPlanThatRequiresApprovalWaitsForIt() {
         propose(true, 0);
         assertThat(upgrade().getRolloutState()).isEqualTo(RolloutStatus.AWAITING_APPROVAL);

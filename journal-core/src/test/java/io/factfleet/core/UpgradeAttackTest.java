@@ -305,6 +305,9 @@ class UpgradeAttackTest {
         assertThat(state.getIdentityEpoch()).isEqualTo(1);
         assertThat(code(UpgradeChecks.signer(state, pause.getBody()))).isEqualTo(Code.RETIRED_ADMIN);
         assertThat(ignoredReason(state, pause)).startsWith("RETIRED_ADMIN");
+        final FactAdmission admission = new FactAdmission(Map.of(OPERATOR.keyId(), OPERATOR.publicKey()), verifier);
+        final Admission atIngest = admission.admit(state, pause).admission();
+        assertThat(((Admission.Rejected) atIngest).code()).isEqualTo(RejectionCode.RETIRED_ADMIN);
         assertThat(upgrade(state, "u2").getRolloutState().name()).isEqualTo("ROLLING");
     }
 
