@@ -58,6 +58,16 @@ public record DataDirectory(Path root) {
         return root.resolve("state").resolve("reducer");
     }
 
+    /** The OTA coordinator's Streams state. */
+    public Path otaState() {
+        return root.resolve("state").resolve("ota");
+    }
+
+    /** The admin key ring the OTA coordinator acts with, when present ({@code AdminKeyRing} format). */
+    public Path adminKeys() {
+        return root.resolve("admin-keys.properties");
+    }
+
     public Path demoAuthority() {
         return root.resolve("demo").resolve("authority.properties");
     }

@@ -100,6 +100,10 @@ public final class StackMain implements Runnable {
                 description = "Port of the edge bridge, the devices' HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
         int bridgePort;
 
+        @Option(names = "--ota-port", defaultValue = "8083", paramLabel = "PORT",
+                description = "Port of the OTA coordinator's HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
+        int otaPort;
+
         @Option(names = "--http-host", defaultValue = Stack.Settings.DEFAULT_HTTP_HOST, paramLabel = "HOST",
                 description = "Interface the registry, the reducer and the bridge listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
         String httpHost;
@@ -168,7 +172,7 @@ public final class StackMain implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--kafka-config is for an existing cluster: also give --bootstrap-servers (or bootstrap.servers in " + kafkaConfig + ")");
             }
-            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, httpHost,
+            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, otaPort, httpHost,
                     partitions, client, Stack.Settings.DEFAULT_START_TIMEOUT);
         }
 
@@ -241,7 +245,7 @@ public final class StackMain implements Runnable {
                 err.println("FactFleet failed to start: " + e.getMessage());
                 if (String.valueOf(e.getMessage()).contains("already in use")) {
                     err.println("Stop what uses the port, or choose others with --kafka-port, --controller-port, --registry-port, --reducer-port, "
-                            + "--bridge-port.");
+                            + "--bridge-port, --ota-port.");
                 }
                 err.println("Details: " + settings.dataDirectory().serviceLog());
                 err.flush();
@@ -347,6 +351,7 @@ public final class StackMain implements Runnable {
             rows.add(row("Edge bridge", stack.bridgeUrl() + "   (devices' HTTP API: edge-bridge/PROTOCOL.md)"));
             rows.add(row("  health", "curl " + stack.bridgeUrl() + "/health"));
             rows.add(row("  metrics", "curl " + stack.bridgeUrl() + "/metrics"));
+            rows.add(row("OTA coordinator", stack.otaUrl() + "   (upgrades: ./factfleet upgrade --ota " + stack.otaUrl() + " status --authority <id>)"));
             rows.add(row("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey()) + ")"));
             rows.add(row("Data directory", dir.root() + "   (kept across runs; delete it to reset)"));
             rows.add(row("Service log", dir.serviceLog().toString()));
