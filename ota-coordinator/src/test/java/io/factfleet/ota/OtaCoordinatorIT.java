@@ -84,6 +84,7 @@ class OtaCoordinatorIT {
     private static final AuthorityGenesis FLEET = AuthorityGenesis.generate("ota-fleet", 30, 3);
     private static final AuthorityGenesis HARD = AuthorityGenesis.generate("ota-hard", 4, 2);
     private static final AuthorityGenesis WATCHED = AuthorityGenesis.generate("ota-watched", 3, 2);
+    private static final AuthorityGenesis SLOW = AuthorityGenesis.generate("ota-slow", 4, 2);
 
     @BeforeAll
     static void start() throws Exception {
@@ -116,7 +117,7 @@ class OtaCoordinatorIT {
 
         final Path keyRing = dir.resolve("admin-keys.properties");
         Files.writeString(keyRing, AdminKeyRing.of(Map.of(SOFT.authorityId(), SOFT.adminKey(), FLEET.authorityId(), FLEET.adminKey(),
-                HARD.authorityId(), HARD.adminKey())).toFileText());
+                HARD.authorityId(), HARD.adminKey(), SLOW.authorityId(), SLOW.adminKey())).toFileText());
         final Properties otaProps = new Properties();
         otaProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         otaProps.put("state.dir", dir.resolve("ota").toString());
@@ -134,10 +135,10 @@ class OtaCoordinatorIT {
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
         serializer = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
-        for (final AuthorityGenesis a : List.of(SOFT, FLEET, HARD, WATCHED)) {
+        for (final AuthorityGenesis a : List.of(SOFT, FLEET, HARD, WATCHED, SLOW)) {
             publish(a.genesisFact(OPERATOR));
         }
-        for (final AuthorityGenesis a : List.of(SOFT, FLEET, HARD, WATCHED)) {
+        for (final AuthorityGenesis a : List.of(SOFT, FLEET, HARD, WATCHED, SLOW)) {
             Await.until(a.authorityId() + " is known to the coordinator", () -> get(ota.port(), "/authorities/" + a.authorityId() + "/upgrades").status == 200);
         }
     }
@@ -338,6 +339,30 @@ class OtaCoordinatorIT {
         publish(HARD.device(0).sign(0, new EpochAdvanced(advance, ThresholdCertificates.of(advance, HARD.deviceKeys().subList(0, 2)))));
         Await.until("the hard fork is activated at the fence", () -> upgrade(HARD, "hard-1").get("activated").asBoolean());
         Await.until("the reducer shows it", () -> reducerState(HARD).get("activated").size() == 1);
+    }
+
+    @Test
+    void aWaveWhoseDevicesStaySilentTimesOutOnTheWallClockAndAPausedRolloutWaitsForResume() throws Exception {
+        final UpgradeMetadata m = UpgradeFacts.metadata(SLOW.authorityId(), "slow-1", "fw", 2, ARTIFACT_V2, UpgradeKind.SOFT, null,
+                Long.MAX_VALUE, new RolloutPlan(List.of(UpgradeFacts.wave("first", 2, 100, null, 1_500),
+                        UpgradeFacts.wave("second", 2, 100, null, 0)), false));
+        assertThat(proposeOverHttp(SLOW, m).status).isEqualTo(202);
+        Await.until("wave 0 is open", () -> upgrade(SLOW, "slow-1") != null
+                && "OPEN".equals(upgrade(SLOW, "slow-1").get("waves").get(0).get("state").asText()));
+        final Answer paused = post("/authorities/" + SLOW.authorityId() + "/upgrades/slow-1/pause", "{\"reason\":\"maintenance window\"}");
+        assertThat(paused.status).isEqualTo(202);
+        assertThat(paused.body.get("state").asText()).isEqualTo("PAUSED");
+        Await.until("the pause is folded", () -> "PAUSED".equals(upgrade(SLOW, "slow-1").get("state").asText()));
+        assertThat(post("/authorities/" + SLOW.authorityId() + "/upgrades/slow-1/approve", "").body.get("code").asText())
+                .isEqualTo("INVALID_TRANSITION");
+        assertThat(post("/authorities/" + SLOW.authorityId() + "/upgrades/slow-1/resume", "").status).isEqualTo(202);
+        publish(deviceReport(SLOW, sortedDevices(SLOW).get(0), m, ARTIFACT_V2, 1)); // one of two: below 100%, the other stays silent
+        Await.until("the punctuator times wave 0 out", () -> "TIMED_OUT".equals(upgrade(SLOW, "slow-1").get("waves").get(0).get("state").asText()));
+        final JsonNode timedOut = upgrade(SLOW, "slow-1");
+        assertThat(timedOut.get("state").asText()).isEqualTo("HALTED");
+        assertThat(timedOut.get("waves").get(0).get("ready").asInt()).isEqualTo(1);
+        assertThat(timedOut.get("waves").get(0).get("silent").asInt()).isEqualTo(1);
+        assertThat(timedOut.get("waves").get(1).get("state").asText()).isEqualTo("PENDING");
     }
 
     @Test
