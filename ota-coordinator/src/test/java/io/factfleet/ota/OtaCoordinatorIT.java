@@ -262,6 +262,24 @@ class OtaCoordinatorIT {
         });
         assertThat(emittedActivations()).isEqualTo(1);
         Await.until("the coordinator shows the rollout completed", () -> "COMPLETED".equals(upgrade(SOFT, "soft-1").get("state").asText()));
+
+        // A coordinator starting over from the journal (as after losing its state) decides the same
+        // facts again; they are the same facts, with the same ids, and ingest drops them as duplicates.
+        final long duplicatesBefore = ingest.counters().duplicateCount();
+        final Properties replayProps = new Properties();
+        replayProps.put("bootstrap.servers", KAFKA.bootstrapServers());
+        replayProps.put("application.id", "factfleet-ota-replay");
+        replayProps.put("state.dir", dir.resolve("ota-replay").toString());
+        replayProps.put("schema.registry.url", "http://127.0.0.1:" + registry.port());
+        replayProps.put(OtaConfig.HTTP_PORT_CONFIG, "0");
+        replayProps.put(OtaConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+        replayProps.put(OtaConfig.ADMIN_KEYS_CONFIG, dir.resolve("admin-keys.properties").toString());
+        try (OtaCoordinatorService replay = new OtaCoordinatorService(OtaConfig.of(replayProps)).start()) {
+            Await.until("the replaying coordinator re-emitted the activation", Duration.ofSeconds(90),
+                    () -> text(replay.port(), "/metrics").contains("factfleet_ota_facts_emitted_total{kind=\"UpgradeActivated\"}"));
+            Await.until("ingest dropped the re-emitted facts as duplicates", () -> ingest.counters().duplicateCount() > duplicatesBefore);
+        }
+        assertThat(reducerState(SOFT).get("activationClaims")).hasSize(1);
     }
 
     @Test
