@@ -244,6 +244,7 @@ class OtaCoordinatorIT {
     void aSoftForkActivatesExactlyWhenTheMthDistinctDeviceIsReady() throws Exception {
         final UpgradeMetadata m = UpgradeFacts.metadata(SOFT.authorityId(), "soft-1", "fw", 2, ARTIFACT_V2, UpgradeKind.SOFT, null,
                 Long.MAX_VALUE, new RolloutPlan(List.of(UpgradeFacts.wave("all", 5, 60, null, 0)), false));
+        final double activationsBefore = emittedActivations(); // other tests' authorities may have had theirs
         assertThat(proposeOverHttp(SOFT, m).status).isEqualTo(202);
         Await.until("the proposal is known", () -> upgrade(SOFT, "soft-1") != null);
         final List<String> devices = sortedDevices(SOFT);
@@ -252,7 +253,7 @@ class OtaCoordinatorIT {
         publish(deviceReport(SOFT, devices.get(1), m, ARTIFACT_V2, 1)); // the same device again: still one
         // The coordinator decides on each fact as it folds it: once it shows 2 ready, it has decided on them.
         Await.until("the coordinator has seen 2 ready devices", () -> upgrade(SOFT, "soft-1").get("waves").get(0).get("ready").asInt() == 2);
-        assertThat(emittedActivations()).isZero();
+        assertThat(emittedActivations()).isEqualTo(activationsBefore);
         assertThat(upgrade(SOFT, "soft-1").get("activated").asBoolean()).isFalse();
 
         publish(deviceReport(SOFT, devices.get(2), m, ARTIFACT_V2, 1));
@@ -260,7 +261,7 @@ class OtaCoordinatorIT {
             final JsonNode activated = reducerState(SOFT).get("activated");
             return activated.size() == 1 && activated.get(0).get("version").asLong() == 2;
         });
-        assertThat(emittedActivations()).isEqualTo(1);
+        assertThat(emittedActivations()).isEqualTo(activationsBefore + 1);
         Await.until("the coordinator shows the rollout completed", () -> "COMPLETED".equals(upgrade(SOFT, "soft-1").get("state").asText()));
 
         // A coordinator starting over from the journal (as after losing its state) decides the same
