@@ -6,8 +6,8 @@
 #   BENCH_SKIP_BUILD=1   reuse the last build and classpath
 #   MVN_FLAGS            Maven flags (default "-q -B"; add -o to stay offline)
 #   BENCH_JAVA_OPTS      JVM options (default "-Xms4g -Xmx4g")
-#   BENCH_MAIN           the benchmark to run (default io.factfleet.bench.BenchMain; also
-#                        io.factfleet.bench.SnapshotBench for snapshot_complete_ms and gc_reclaimed_fraction)
+#   BENCH_MAIN           main class (default io.factfleet.bench.BenchMain; io.factfleet.bench.SnapshotBench runs only
+#                        snapshot_complete_ms and gc_reclaimed_fraction, io.factfleet.bench.ActivationBench only activation_ms)
 #
 # On a shared machine run it under the builders' lock so no build competes for the cores:
 #   flock /tmp/factfleet-mvn.lock bench/run.sh

@@ -58,6 +58,11 @@ public record DataDirectory(Path root) {
         return root.resolve("state").resolve("reducer");
     }
 
+    /** The OTA coordinator's Streams state. */
+    public Path otaState() {
+        return root.resolve("state").resolve("ota");
+    }
+
     /** The admin key ring the coordinators sign with (mode 600): demo and simulated authorities add their admin keys. */
     public Path adminKeys() {
         return root.resolve("admin-keys.properties");

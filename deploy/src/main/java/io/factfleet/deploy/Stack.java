@@ -9,6 +9,8 @@ import io.factfleet.core.Hashing;
 import io.factfleet.deploy.internal.TopicCreation;
 import io.factfleet.ingest.IngestConfig;
 import io.factfleet.ingest.IngestService;
+import io.factfleet.ota.OtaConfig;
+import io.factfleet.ota.OtaCoordinatorService;
 import io.factfleet.reducer.ReducerConfig;
 import io.factfleet.reducer.ReducerService;
 import io.factfleet.registry.SchemaRegistryConfig;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole FactFleet stack in one JVM: a Kafka cluster (a {@link LocalBroker}, or an existing cluster),
- * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest, the reducer and the
+ * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest, the reducer, the OTA coordinator and the
  * edge bridge (the devices' HTTP entrance).
  * This is what {@code factfleet run} starts.
  *
@@ -81,6 +83,7 @@ public final class Stack implements AutoCloseable {
     private ReducerService reducer;
     private EdgeBridgeService bridge;
     private SnapshotCoordinatorService snapshots;
+    private OtaCoordinatorService ota;
 
     public Stack(final Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -101,6 +104,7 @@ public final class Stack implements AutoCloseable {
             requirePortFree(settings.reducerPort(), "reducer HTTP API");
             requirePortFree(settings.bridgePort(), "edge bridge");
             requirePortFree(settings.snapshotPort(), "snapshot coordinator");
+            requirePortFree(settings.otaPort(), "OTA coordinator");
             operatorKey = OperatorKey.loadOrCreate(dir.operatorKey());
 
             final Map<String, String> client = new LinkedHashMap<>(settings.kafkaClientConfig());
@@ -158,12 +162,17 @@ public final class Stack implements AutoCloseable {
             awaitRunning("snapshot coordinator", snapshots::streamsState);
             checkNotStopping();
 
+            ota = new OtaCoordinatorService(OtaConfig.of(otaProperties()));
+            started("the OTA coordinator", ota::stop, () -> ota.streamsState() != KafkaStreams.State.NOT_RUNNING);
+            ota.start();
+            checkNotStopping();
+
             // Last to start, first to stop: devices reach the rest through it.
             bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProperties()));
             started("the edge bridge", bridge::stop, () -> bridge.state() != BridgeState.STOPPED);
             bridge.start();
-            LOG.info("FactFleet stack running: Kafka {}, registry {}, reducer {}, edge bridge {}, snapshot coordinator {}", bootstrapServers(),
-                    registryUrl(), reducerUrl(), bridgeUrl(), snapshotUrl());
+            LOG.info("FactFleet stack running: Kafka {}, registry {}, reducer {}, edge bridge {}, snapshot coordinator {}, OTA coordinator {}",
+                    bootstrapServers(), registryUrl(), reducerUrl(), bridgeUrl(), snapshotUrl(), otaUrl());
             return this;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -176,7 +185,7 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
-     * Stops what was {@linkplain #attach attached} (the simulated fleet), the edge bridge, the reducer, fact-ingest,
+     * Stops what was {@linkplain #attach attached} (the simulated fleet), the edge bridge, the OTA coordinator, the reducer, fact-ingest,
      * the registry and the local broker, in that order. Idempotent.
      */
     public void stop() {
@@ -300,6 +309,30 @@ public final class Stack implements AutoCloseable {
         final String ours = Hashing.hex(operatorKey.publicKey());
         p.setProperty(IngestConfig.OPERATOR_KEYS, configured.isBlank() ? ours : configured + "," + ours);
         return p;
+    }
+
+    /** The OTA coordinator: shared client settings, its state directory, port and, when present, the data directory's admin key ring. */
+    private Properties otaProperties() {
+        final Properties p = new Properties();
+        clientConfig.forEach((k, v) -> {
+            if (!k.startsWith("factfleet.")) {
+                p.setProperty(k, v);
+            }
+        });
+        localStreamsDefaults(p);
+        p.setProperty(StreamsConfig.STATE_DIR_CONFIG, settings.dataDirectory().otaState().toString());
+        p.setProperty(OtaConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+        p.setProperty(OtaConfig.HTTP_PORT_CONFIG, Integer.toString(settings.otaPort()));
+        p.setProperty(OtaConfig.HTTP_BIND_HOST_CONFIG, settings.httpHost());
+        if (java.nio.file.Files.isReadable(settings.dataDirectory().adminKeys())) {
+            p.setProperty(OtaConfig.ADMIN_KEYS_CONFIG, settings.dataDirectory().adminKeys().toString());
+        }
+        return p;
+    }
+
+    /** The OTA coordinator's HTTP API (ota-coordinator/README.md). */
+    public URI otaUrl() {
+        return URI.create("http://" + settings.httpHost() + ":" + ota.port());
     }
 
     private Properties reducerProperties() {
@@ -437,6 +470,7 @@ public final class Stack implements AutoCloseable {
      * @param reducerPort       the reducer's HTTP port; 0 for any free port
      * @param bridgePort        the edge bridge's HTTP port; 0 for any free port
      * @param snapshotPort      the snapshot coordinator's HTTP port; 0 for any free port
+     * @param otaPort           the OTA coordinator's HTTP port; 0 for any free port
      * @param httpHost          the interface the registry, the reducer and the bridge bind
      * @param partitions        partitions of each topic the stack creates
      * @param kafkaClientConfig properties for every Kafka client of every service (security settings and the like);
@@ -445,11 +479,12 @@ public final class Stack implements AutoCloseable {
      * @param startTimeout      bound of each wait while starting
      */
     public record Settings(DataDirectory dataDirectory, int kafkaPort, int controllerPort, int registryPort, int reducerPort,
-                           int bridgePort, int snapshotPort, String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
+                           int bridgePort, int snapshotPort, int otaPort, String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
         public static final int DEFAULT_REGISTRY_PORT = 8081;
         public static final int DEFAULT_REDUCER_PORT = 8080;
         public static final int DEFAULT_BRIDGE_PORT = BridgeConfig.DEFAULT_HTTP_PORT;
         public static final int DEFAULT_SNAPSHOT_PORT = SnapshotConfig.DEFAULT_HTTP_PORT;
+        public static final int DEFAULT_OTA_PORT = OtaConfig.DEFAULT_HTTP_PORT;
         public static final int DEFAULT_PARTITIONS = 6;
         public static final String DEFAULT_HTTP_HOST = "localhost";
         public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
 @Command(name = "factfleet", mixinStandardHelpOptions = true, version = "FactFleet 0.1.0-SNAPSHOT",
         description = "Signed facts and deterministic maintenance state for offline-first device fleets, on Apache Kafka.",
         subcommands = {StackMain.Run.class, io.factfleet.deploy.cli.SnapshotCommand.class, io.factfleet.deploy.cli.BackupCommands.Backup.class,
-                io.factfleet.deploy.cli.BackupCommands.Restore.class, CommandLine.HelpCommand.class})
+                io.factfleet.deploy.cli.BackupCommands.Restore.class, io.factfleet.deploy.cli.UpgradeCommand.class, CommandLine.HelpCommand.class})
 public final class StackMain implements Runnable {
     /** System property naming the directory of {@code factfleet.log}, read by the logging configuration. */
     public static final String LOG_DIR_PROPERTY = "factfleet.log.dir";
@@ -104,6 +104,9 @@ public final class StackMain implements Runnable {
         @Option(names = "--snapshot-port", defaultValue = "8082", paramLabel = "PORT",
                 description = "Port of the snapshot coordinator's HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
         int snapshotPort;
+        @Option(names = "--ota-port", defaultValue = "8083", paramLabel = "PORT",
+                description = "Port of the OTA coordinator's HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
+        int otaPort;
 
         @Option(names = "--http-host", defaultValue = Stack.Settings.DEFAULT_HTTP_HOST, paramLabel = "HOST",
                 description = "Interface the registry, the reducer and the bridge listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
@@ -173,7 +176,7 @@ public final class StackMain implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--kafka-config is for an existing cluster: also give --bootstrap-servers (or bootstrap.servers in " + kafkaConfig + ")");
             }
-            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, snapshotPort, httpHost,
+            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, snapshotPort, otaPort, httpHost,
                     partitions, client, Stack.Settings.DEFAULT_START_TIMEOUT);
         }
 
@@ -246,7 +249,7 @@ public final class StackMain implements Runnable {
                 err.println("FactFleet failed to start: " + e.getMessage());
                 if (String.valueOf(e.getMessage()).contains("already in use")) {
                     err.println("Stop what uses the port, or choose others with --kafka-port, --controller-port, --registry-port, --reducer-port, "
-                            + "--bridge-port.");
+                            + "--bridge-port, --ota-port.");
                 }
                 err.println("Details: " + settings.dataDirectory().serviceLog());
                 err.flush();
@@ -352,6 +355,7 @@ public final class StackMain implements Runnable {
             rows.add(row("Edge bridge", stack.bridgeUrl() + "   (devices' HTTP API: edge-bridge/PROTOCOL.md)"));
             rows.add(row("  health", "curl " + stack.bridgeUrl() + "/health"));
             rows.add(row("  metrics", "curl " + stack.bridgeUrl() + "/metrics"));
+            rows.add(row("OTA coordinator", stack.otaUrl() + "   (upgrades: ./factfleet upgrade --ota " + stack.otaUrl() + " status --authority <id>)"));
             rows.add(row("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey()) + ")"));
             rows.add(row("Data directory", dir.root() + "   (kept across runs; delete it to reset)"));
             rows.add(row("Service log", dir.serviceLog().toString()));

@@ -50,6 +50,7 @@ class ExistingClusterIT {
                 "--reducer-port", "0",
                 "--bridge-port", "0",
                 "--snapshot-port", "0",
+                "--ota-port", "0",
                 "--partitions", "2");
         final Stack.Settings settings = ((StackMain.Run) parsed.subcommand().commandSpec().userObject()).settings(Map.of());
 

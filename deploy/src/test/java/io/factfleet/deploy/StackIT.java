@@ -82,6 +82,7 @@ class StackIT {
                 "--reducer-port", "0",
                 "--bridge-port", "0",
                 "--snapshot-port", "0",
+                "--ota-port", "0",
                 "--partitions", "3",
                 "--simulate",
                 "--simulate-authorities", "2",
@@ -154,6 +155,16 @@ class StackIT {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("factfleet_bridge_running");
         assertThat(stack.bridge().config().reducerUrl()).isEqualTo(stack.reducerUrl().toString());
+    }
+
+    @Test
+    @Order(4)
+    void theOtaCoordinatorRunsAfterTheReducerAndWatchesWithoutAdminKeys() throws Exception {
+        Await.until("the OTA coordinator is UP", () -> send(URI.create(stack.otaUrl() + "/health")).statusCode() == 200);
+        final JsonNode health = JSON.readTree(send(URI.create(stack.otaUrl() + "/health")).body());
+        assertThat(health.path("streamsState").asText()).isEqualTo("RUNNING");
+        assertThat(health.path("adminKeysFor")).isEmpty();
+        assertThat(send(URI.create(stack.otaUrl() + "/metrics")).body()).contains("factfleet_ota_authorities_without_admin_key");
     }
 
     @Test

@@ -51,6 +51,19 @@ public final class BridgeClient {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    private volatile String installedHeader;
+
+    /**
+     * Reports the installed packages with every request ({@code X-FactFleet-Installed}, edge-bridge/PROTOCOL.md
+     * "Hard forks"), so a device that just upgraded is admitted before its DeviceMetadata fact is in the journal.
+     */
+    public BridgeClient reportInstalled(final java.util.Map<String, Long> installed) {
+        final StringBuilder header = new StringBuilder();
+        new java.util.TreeMap<>(installed).forEach((p, v) -> header.append(header.length() == 0 ? "" : ",").append(p).append('=').append(v));
+        this.installedHeader = header.length() == 0 ? null : header.toString();
+        return this;
+    }
+
     /** The bridge's answer for one submitted fact. */
     public record SubmitResult(String factId, Outbox.Outcome outcome, String code, String message) {
     }
@@ -169,6 +182,10 @@ public final class BridgeClient {
                 .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
+        }
+        final String installed = installedHeader;
+        if (installed != null) {
+            request.header("X-FactFleet-Installed", installed);
         }
         if (accept != null) {
             request.header("Accept", accept);

@@ -176,6 +176,25 @@ public final class DeviceAgent implements AutoCloseable {
         return fact;
     }
 
+    /**
+     * Verifies an upgrade before reporting readiness ({@link UpgradeReadiness}): certificate, package,
+     * expiry and version against the replica, then the downloaded artifact; reports READY or
+     * REJECTED with the reason through the outbox. Empty, with nothing reported, when the replica
+     * does not hold the proposal yet.
+     */
+    public java.util.Optional<UpgradeReadiness.Decision> verifyAndReportReadiness(final String proposalId, final String packageId,
+                                                                              final long installedVersion, final java.io.InputStream artifact) {
+        final java.util.Optional<UpgradeReadiness.Decision> decision = UpgradeReadiness.decide(replica.state(), replica.facts(), proposalId,
+                packageId, installedVersion, artifact, clock.getAsLong(), io.factfleet.core.SignatureVerifier.bouncyCastle());
+        decision.ifPresent(d -> reportReadiness(d.proposalId(), d.packageId(), d.version(), d.status(), d.reason()));
+        return decision;
+    }
+
+    /** Whether a cache entry for {@code key} is valid at {@code epoch} by the replica: only when epoch exceeds its floor. */
+    public boolean isCacheValid(final String key, final long epoch) {
+        return replica.isCacheValid(key, epoch);
+    }
+
     /** Stores an already signed fact (for example one signed by the authority's admin) in the outbox. */
     public void enqueue(final FactEnvelope fact) {
         outbox.enqueue(fact, clock.getAsLong());

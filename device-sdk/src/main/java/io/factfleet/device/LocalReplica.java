@@ -90,6 +90,14 @@ public final class LocalReplica implements AutoCloseable {
         return MaintenanceState.newBuilder(state).build();
     }
 
+    /**
+     * Whether a cache entry for {@code key} is valid at identity epoch {@code epoch}: only when epoch
+     * exceeds the key's invalidation floor (floors only rise; a key never invalidated is valid).
+     */
+    public synchronized boolean isCacheValid(final String key, final long epoch) {
+        return io.factfleet.core.UpgradeChecks.cacheValid(state, key, epoch);
+    }
+
     public synchronized byte[] digest() {
         return StateDigest.of(state);
     }

@@ -56,6 +56,12 @@ public enum BridgeError {
     REGISTRY_ERROR(502),
     /** The bridge is not RUNNING (starting, stopping or failed). */
     NOT_RUNNING(503),
+    /**
+     * After a hard fork's fence, the device's installed version of a package is below the target;
+     * the body names {@code packageId} and {@code version} to install. Report the installed versions
+     * in {@code X-FactFleet-Installed} once upgraded.
+     */
+    UPGRADE_REQUIRED(426),
     /** The reducer knows no such authority. */
     UNKNOWN_AUTHORITY(404),
     /** No such endpoint. */

@@ -20,6 +20,12 @@ public final class BridgeProtocol {
     public static final String FACT_BATCH_SUBJECT_TOPIC = "factfleet.bridge.fact-batch";
     /** Optional request header: the identity epoch the device believes current. */
     public static final String EPOCH_HEADER = "X-FactFleet-Epoch";
+    /**
+     * Optional request header with the device's installed packages, {@code <packageId>=<version>[,...]};
+     * checked against hard forks in force (PROTOCOL.md, "Hard forks"), preferred over the device's
+     * latest DeviceMetadata fact.
+     */
+    public static final String INSTALLED_HEADER = "X-FactFleet-Installed";
     /** Prefix of every device endpoint. */
     public static final String API_PREFIX = "/v1";
 

@@ -352,6 +352,38 @@ class EdgeBridgeHttpTest {
     }
 
     @Test
+    void afterAHardForkADeviceBelowTheTargetIsA426UpgradeRequiredUntilItReportsTheUpgrade() {
+        final TestDevice device = newDevice();
+        reducer.requirePackage(device.authorityId(), "fw", 5);
+        reducer.setInstalled(device.authorityId(), device.deviceId, "fw", 4);
+
+        final TestDevice.Answer refused = device.get(device.pendingPath() + "?wait=0");
+        assertError(refused, 426, BridgeError.UPGRADE_REQUIRED);
+        assertThat(refused.json().get("packageId").asText()).isEqualTo("fw");
+        assertThat(refused.json().get("version").asLong()).isEqualTo(5);
+        assertThat(refused.json().get("message").asText()).contains("install fw version 5").contains("installed: 4");
+
+        final TestDevice.Answer stillOld = device.send(device.request("GET", device.pendingPath() + "?wait=0", null, null,
+                Map.of(BridgeProtocol.INSTALLED_HEADER, "fw=4")).build());
+        assertError(stillOld, 426, BridgeError.UPGRADE_REQUIRED);
+        final TestDevice.Answer upgraded = device.send(device.request("GET", device.pendingPath() + "?wait=0", null, null,
+                Map.of(BridgeProtocol.INSTALLED_HEADER, "fw=5,boot=1")).build());
+        assertThat(upgraded.status()).as(upgraded.toString()).isEqualTo(200);
+
+        reducer.setInstalled(device.authorityId(), device.deviceId, "fw", 6); // its DeviceMetadata fact arrived
+        assertThat(device.get(device.pendingPath() + "?wait=0").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aDeviceThatReportedNothingIsBelowAHardForkAndAMalformedInstalledHeaderIsA400() {
+        final TestDevice device = newDevice();
+        reducer.requirePackage(device.authorityId(), "fw", 2);
+        assertError(device.get(device.pendingPath() + "?wait=0"), 426, BridgeError.UPGRADE_REQUIRED);
+        assertError(device.send(device.request("GET", device.pendingPath() + "?wait=0", null, null,
+                Map.of(BridgeProtocol.INSTALLED_HEADER, "fw:2")).build()), 400, BridgeError.BAD_REQUEST);
+    }
+
+    @Test
     void aRequestNamingAnOlderIdentityEpochIsA409EpochAdvancedWithTheCurrentEpoch() {
         final TestDevice device = newDevice();
         reducer.setEpoch(device.authorityId(), 4);

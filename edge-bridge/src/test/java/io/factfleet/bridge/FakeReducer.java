@@ -79,6 +79,23 @@ final class FakeReducer implements AutoCloseable {
         rosters.put(authority.authorityId(), roster);
     }
 
+    /** A hard fork in force: devices below {@code version} of {@code packageId} must upgrade. */
+    void requirePackage(final String authorityId, final String packageId, final long version) {
+        final ObjectNode roster = rosters.get(authorityId);
+        final ArrayNode required = roster.has("requiredPackages") ? (ArrayNode) roster.get("requiredPackages") : roster.putArray("requiredPackages");
+        required.addObject().put("packageId", packageId).put("version", version).put("proposalId", "hf-" + packageId).put("activationFence", 1);
+    }
+
+    /** What the device's latest DeviceMetadata fact says it installed. */
+    void setInstalled(final String authorityId, final String deviceId, final String packageId, final long version) {
+        rosters.get(authorityId).get("members").forEach(m -> {
+            if (m.get("deviceId").asText().equals(deviceId)) {
+                final ObjectNode member = (ObjectNode) m;
+                (member.has("installed") ? (ObjectNode) member.get("installed") : member.putObject("installed")).put(packageId, version);
+            }
+        });
+    }
+
     void setEpoch(final String authorityId, final long epoch) {
         rosters.get(authorityId).put("identityEpoch", epoch);
     }

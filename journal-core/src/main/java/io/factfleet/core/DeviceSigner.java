@@ -61,6 +61,19 @@ public final class DeviceSigner {
         return Facts.seal(body, key);
     }
 
+    /** Signs a payload with an explicit issue time, for facts whose id must not depend on a clock (coordinator emissions). */
+    public FactEnvelope signAt(final long identityEpoch, final long issuedAtMillis, final Object payload) {
+        final FactBody body = FactBody.newBuilder()
+                .setAuthorityId(authorityId)
+                .setDeviceId(deviceId)
+                .setIdentityEpoch(identityEpoch)
+                .setIssuedAtMillis(issuedAtMillis)
+                .setSignerKeyId(key.keyId())
+                .setPayload(payload)
+                .build();
+        return Facts.seal(body, key);
+    }
+
     public FactEnvelope journalEntry(final long identityEpoch, final byte[] entryKey, final byte[] value) {
         return sign(identityEpoch, new JournalEntry(ByteBuffer.wrap(entryKey), ByteBuffer.wrap(value), null));
     }

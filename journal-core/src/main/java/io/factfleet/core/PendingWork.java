@@ -13,7 +13,8 @@ import java.util.Set;
 
 /**
  * What awaits one device in an authority's state: open snapshot proposals it has not answered and
- * unexpired, unactivated upgrades it has not reported readiness on. The bridge relays it to a
+ * unexpired, unactivated upgrades it has not reported readiness on (for a staged rollout, only
+ * while the device's wave is open). The bridge relays it to a
  * device that reconnects; the device SDK computes the same from its own replica.
  */
 public record PendingWork(String deviceId, long identityEpoch, List<SnapshotApprovalRequest> snapshotApprovals,
@@ -55,11 +56,31 @@ public record PendingWork(String deviceId, long identityEpoch, List<SnapshotAppr
                 }
             }
             for (final UpgradeState u : state.getUpgrades()) {
-                if (!u.getActivated() && u.getExpiresAtMillis() > nowMillis && !reported.contains(u.getProposalId())) {
+                if (!u.getActivated() && u.getProblem() == null && u.getExpiresAtMillis() > nowMillis && !reported.contains(u.getProposalId())
+                        && inOpenWave(u, deviceId)) {
                     readiness.add(new ReadinessRequest(u.getProposalId(), u.getPackageId(), u.getVersion(), u.getKind().name(), u.getExpiresAtMillis()));
                 }
             }
         }
         return new PendingWork(deviceId, state.getIdentityEpoch(), List.copyOf(approvals), List.copyOf(readiness));
+    }
+
+    /**
+     * A staged rollout asks a device for readiness only while the rollout is ROLLING and the device's
+     * wave is open; an upgrade without waves asks every rostered device.
+     */
+    private static boolean inOpenWave(final UpgradeState u, final String deviceId) {
+        if (u.getWaves().isEmpty()) {
+            return u.getRolloutState() == io.factfleet.schema.state.RolloutStatus.ROLLING;
+        }
+        if (u.getRolloutState() != io.factfleet.schema.state.RolloutStatus.ROLLING) {
+            return false;
+        }
+        for (final io.factfleet.schema.state.WaveStatus w : u.getWaves()) {
+            if (w.getState() == io.factfleet.schema.state.WaveState.OPEN && w.getDeviceIds().contains(deviceId)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

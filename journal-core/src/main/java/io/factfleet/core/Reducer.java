@@ -16,6 +16,7 @@ import io.factfleet.schema.JournalEntry;
 import io.factfleet.schema.KeyRotated;
 import io.factfleet.schema.KeyRotation;
 import io.factfleet.schema.ReadinessStatus;
+import io.factfleet.schema.RolloutTransition;
 import io.factfleet.schema.RosterMember;
 import io.factfleet.schema.SnapshotAborted;
 import io.factfleet.schema.SnapshotApproved;
@@ -28,6 +29,7 @@ import io.factfleet.schema.UpgradeMetadata;
 import io.factfleet.schema.UpgradeProposed;
 import io.factfleet.schema.UpgradeReadiness;
 import io.factfleet.schema.state.ActivatedPackage;
+import io.factfleet.schema.state.ActivationClaim;
 import io.factfleet.schema.state.ApprovalRecord;
 import io.factfleet.schema.state.CacheFloor;
 import io.factfleet.schema.state.DeviceState;
@@ -37,8 +39,10 @@ import io.factfleet.schema.state.ProposalClosure;
 import io.factfleet.schema.state.ProposalState;
 import io.factfleet.schema.state.ProposalStatus;
 import io.factfleet.schema.state.ReadinessRecord;
+import io.factfleet.schema.state.ReadyReport;
 import io.factfleet.schema.state.RetiredAdmin;
 import io.factfleet.schema.state.RosterAtEpoch;
+import io.factfleet.schema.state.RolloutTransitionRecord;
 import io.factfleet.schema.state.RosterEntry;
 import io.factfleet.schema.state.SnapshotRef;
 import io.factfleet.schema.state.UpgradeState;
@@ -128,6 +132,9 @@ public final class Reducer {
                 .setFactCount(0)
                 .setJournalEntryCount(0)
                 .setIgnored(new ArrayList<>())
+                .setReadyReports(new ArrayList<>())
+                .setActivationClaims(new ArrayList<>())
+                .setRolloutTransitions(new ArrayList<>())
                 .build();
     }
 
@@ -308,6 +315,8 @@ public final class Reducer {
             readiness(state, body, id, readiness);
         } else if (payload instanceof UpgradeActivated activated) {
             activation(state, id, activated);
+        } else if (payload instanceof RolloutTransition transition) {
+            rolloutTransition(state, body, id, transition);
         } else if (payload instanceof DeviceMetadata metadata) {
             deviceMetadata(state, body, id, metadata);
         } else if (payload instanceof JournalEntry) {
@@ -528,14 +537,19 @@ public final class Reducer {
             ignore(state, id, "AUTHORITY_MISMATCH: the upgrade metadata names authority " + m.getAuthorityId());
             return;
         }
-        final RosterAtEpoch roster = Rosters.at(state, body.getIdentityEpoch()).orElseThrow();
-        final ThresholdCertificates.Check check = ThresholdCertificates.verify(u.getCertificate(), m, roster, verifier);
-        if (!check.valid()) {
-            ignore(state, id, "CERTIFICATE_INVALID: " + check.describe());
+        final UpgradeChecks.Verdict verdict = UpgradeChecks.proposal(state, body, u, verifier);
+        if (!verdict.accepted()) {
+            // CERTIFICATE_INVALID first: ingest maps this prefix to its rejection code.
+            ignore(state, id, "CERTIFICATE_INVALID: " + verdict.reason());
             return;
         }
-        final UpgradeState candidate = new UpgradeState(m.getProposalId(), m.getPackageId(), m.getVersion(), m.getKind(),
-                m.getActivationFence(), m.getExpiresAtMillis(), id, 0, 0, 0, false);
+        final UpgradeState candidate = UpgradeState.newBuilder()
+                .setProposalId(m.getProposalId()).setPackageId(m.getPackageId()).setVersion(m.getVersion()).setKind(m.getKind())
+                .setActivationFence(m.getActivationFence()).setExpiresAtMillis(m.getExpiresAtMillis()).setFactId(id)
+                .setReadyCount(0).setNotReadyCount(0).setRejectedCount(0).setActivated(false)
+                .setProposalEpoch(body.getIdentityEpoch()).setProposedAtMillis(body.getIssuedAtMillis())
+                .setPlan(io.factfleet.schema.RolloutPlan.newBuilder(m.getPlan()).build())
+                .build();
         final List<UpgradeState> upgrades = state.getUpgrades();
         for (int i = 0; i < upgrades.size(); i++) {
             if (upgrades.get(i).getProposalId().equals(m.getProposalId())) {
@@ -549,8 +563,20 @@ public final class Reducer {
     }
 
     private static void readiness(final MaintenanceState state, final FactBody body, final String id, final UpgradeReadiness r) {
-        final ReadinessRecord candidate = new ReadinessRecord(r.getProposalId(), body.getDeviceId(), r.getStatus(), r.getReason(),
-                body.getIssuedAtMillis(), id);
+        final UpgradeChecks.Verdict signer = UpgradeChecks.device(state, body);
+        if (!signer.accepted()) {
+            ignore(state, id, signer.reason());
+            return;
+        }
+        final ReadinessRecord candidate = ReadinessRecord.newBuilder()
+                .setProposalId(r.getProposalId()).setDeviceId(body.getDeviceId()).setStatus(r.getStatus()).setReason(r.getReason())
+                .setIssuedAtMillis(body.getIssuedAtMillis()).setFactId(id)
+                .setEpoch(body.getIdentityEpoch()).setPackageId(r.getPackageId()).setVersion(r.getVersion())
+                .build();
+        if (r.getStatus() == ReadinessStatus.READY) {
+            readyReport(state, new ReadyReport(r.getProposalId(), body.getDeviceId(), body.getIdentityEpoch(), r.getPackageId(),
+                    r.getVersion(), body.getIssuedAtMillis(), id));
+        }
         final List<ReadinessRecord> all = state.getReadiness();
         for (int i = 0; i < all.size(); i++) {
             final ReadinessRecord existing = all.get(i);
@@ -564,21 +590,39 @@ public final class Reducer {
         all.add(candidate);
     }
 
-    private static void activation(final MaintenanceState state, final String id, final UpgradeActivated a) {
-        final ActivatedPackage candidate = new ActivatedPackage(a.getPackageId(), a.getToVersion(), a.getProposalId(), a.getActivationFence(), id);
-        final List<ActivatedPackage> all = state.getActivated();
+    /** Each device's earliest READY report per proposal: READY reports only accumulate, so "ever ready" is monotone. */
+    private static void readyReport(final MaintenanceState state, final ReadyReport candidate) {
+        final List<ReadyReport> all = state.getReadyReports();
         for (int i = 0; i < all.size(); i++) {
-            final ActivatedPackage existing = all.get(i);
-            if (existing.getPackageId().equals(a.getPackageId())) {
-                // The highest version wins; an older activation never rolls a package back.
-                if (existing.getVersion() < a.getToVersion()
-                        || (existing.getVersion() == a.getToVersion() && existing.getFactId().compareTo(id) > 0)) {
+            final ReadyReport existing = all.get(i);
+            if (existing.getProposalId().equals(candidate.getProposalId()) && existing.getDeviceId().equals(candidate.getDeviceId())) {
+                if (later(existing.getIssuedAtMillis(), existing.getFactId(), candidate.getIssuedAtMillis(), candidate.getFactId())) {
                     all.set(i, candidate);
                 }
                 return;
             }
         }
         all.add(candidate);
+    }
+
+    /**
+     * Records an activation claim. Whether it is honoured is derived in {@link #finish} from the
+     * fact set (UpgradeChecks.activation): any rostered signer may claim, only justified claims count.
+     */
+    private static void activation(final MaintenanceState state, final String id, final UpgradeActivated a) {
+        state.getActivationClaims().add(ActivationClaim.newBuilder().setProposalId(a.getProposalId()).setPackageId(a.getPackageId())
+                .setToVersion(a.getToVersion()).setActivationFence(a.getActivationFence()).setFactId(id).build());
+    }
+
+    private static void rolloutTransition(final MaintenanceState state, final FactBody body, final String id, final RolloutTransition t) {
+        final UpgradeChecks.Verdict admin = UpgradeChecks.admin(state, body);
+        if (!admin.accepted()) {
+            ignore(state, id, admin.reason());
+            return;
+        }
+        state.getRolloutTransitions().add(RolloutTransitionRecord.newBuilder().setProposalId(t.getProposalId())
+                .setWaveIndex(t.getWaveIndex()).setAction(t.getAction()).setReason(t.getReason())
+                .setIssuedAtMillis(body.getIssuedAtMillis()).setFactId(id).build());
     }
 
     private static void deviceMetadata(final MaintenanceState state, final FactBody body, final String id, final DeviceMetadata m) {
@@ -662,30 +706,106 @@ public final class Reducer {
         }
         state.getProposals().sort(Comparator.comparing(ProposalState::getProposalId));
 
-        final Map<String, int[]> counts = new HashMap<>();
-        state.getReadiness().sort(Comparator.comparing(ReadinessRecord::getProposalId).thenComparing(ReadinessRecord::getDeviceId));
-        for (final ReadinessRecord r : state.getReadiness()) {
-            counts.computeIfAbsent(r.getProposalId(), k -> new int[3])[r.getStatus().ordinal()]++;
-        }
-        final Set<String> activatedProposals = new HashSet<>();
-        for (final ActivatedPackage a : state.getActivated()) {
-            activatedProposals.add(a.getProposalId());
-        }
-        for (final UpgradeState u : state.getUpgrades()) {
-            final int[] c = counts.getOrDefault(u.getProposalId(), new int[3]);
-            u.setReadyCount(c[ReadinessStatus.READY.ordinal()]);
-            u.setNotReadyCount(c[ReadinessStatus.NOT_READY.ordinal()]);
-            u.setRejectedCount(c[ReadinessStatus.REJECTED.ordinal()]);
-            u.setActivated(activatedProposals.contains(u.getProposalId()));
-        }
-        state.getUpgrades().sort(Comparator.comparing(UpgradeState::getProposalId));
-        state.getActivated().sort(Comparator.comparing(ActivatedPackage::getPackageId));
+        finishUpgrades(state);
         state.getDevices().sort(Comparator.comparing(DeviceState::getDeviceId));
         state.getCacheFloors().sort(Comparator.comparing(CacheFloor::getKey));
         state.getRetiredAdmins().sort(Comparator.comparing(RetiredAdmin::getKeyId).thenComparingLong(RetiredAdmin::getActivationEpoch));
         state.getRosterHistory().sort(Comparator.comparingLong(RosterAtEpoch::getEpoch));
         state.getIgnored().sort(Comparator.comparing(IgnoredFact::getFactId).thenComparing(IgnoredFact::getReason));
         state.setSnapshotEpoch(state.getLastSnapshot() == null ? -1 : state.getLastSnapshot().getEpoch());
+    }
+
+    /**
+     * Upgrades, readiness, activations and rollouts, derived from their sets: a replayed version is
+     * refused; readiness counts when it matches its proposal and is not older than it; a claim is
+     * honoured when justified (UpgradeChecks.activation); per package the highest honoured version
+     * is activated; an unactivated proposal at or below it is a rollback; then the rollouts.
+     */
+    private static void finishUpgrades(final MaintenanceState state) {
+        state.getUpgrades().sort(Comparator.comparing(UpgradeState::getProposalId));
+        final Map<String, UpgradeState> upgrades = new HashMap<>();
+        final Map<String, String> firstOfVersion = new HashMap<>();
+        for (final UpgradeState u : state.getUpgrades()) {
+            upgrades.put(u.getProposalId(), u);
+            firstOfVersion.merge(u.getPackageId() + "\0" + u.getVersion(), u.getFactId(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        }
+        for (final UpgradeState u : state.getUpgrades()) {
+            final String first = firstOfVersion.get(u.getPackageId() + "\0" + u.getVersion());
+            u.setProblem(first.equals(u.getFactId()) ? null : UpgradeChecks.Code.VERSION_REPLAYED.name() + ": " + u.getPackageId() + " "
+                    + u.getVersion() + " was already proposed by fact " + first);
+            u.setRequiredReady(Rosters.at(state, u.getProposalEpoch()).map(RosterAtEpoch::getThreshold).orElse(0));
+        }
+        final Map<String, Map<String, ReadinessRecord>> latest = new HashMap<>();
+        state.getReadiness().sort(Comparator.comparing(ReadinessRecord::getProposalId).thenComparing(ReadinessRecord::getDeviceId));
+        for (final ReadinessRecord r : state.getReadiness()) {
+            final UpgradeState u = upgrades.get(r.getProposalId());
+            final UpgradeChecks.Verdict v = u == null
+                    ? UpgradeChecks.Verdict.refuse(UpgradeChecks.Code.UNKNOWN_PROPOSAL, "no valid upgrade proposal " + r.getProposalId() + " is known")
+                    : UpgradeChecks.readiness(u, r.getEpoch(), r.getPackageId(), r.getVersion());
+            r.setProblem(v.accepted() ? null : v.reason());
+            if (v.accepted()) {
+                latest.computeIfAbsent(r.getProposalId(), k -> new HashMap<>()).put(r.getDeviceId(), r);
+            }
+        }
+        final Map<String, Set<String>> everReady = new HashMap<>();
+        state.getReadyReports().sort(Comparator.comparing(ReadyReport::getProposalId).thenComparing(ReadyReport::getDeviceId));
+        for (final ReadyReport r : state.getReadyReports()) {
+            final UpgradeState u = upgrades.get(r.getProposalId());
+            if (u != null && UpgradeChecks.readiness(u, r.getEpoch(), r.getPackageId(), r.getVersion()).accepted()) {
+                everReady.computeIfAbsent(r.getProposalId(), k -> new HashSet<>()).add(r.getDeviceId());
+            }
+        }
+        for (final UpgradeState u : state.getUpgrades()) {
+            final int[] c = new int[3];
+            for (final ReadinessRecord r : latest.getOrDefault(u.getProposalId(), Map.of()).values()) {
+                c[r.getStatus().ordinal()]++;
+            }
+            u.setReadyCount(c[ReadinessStatus.READY.ordinal()]);
+            u.setNotReadyCount(c[ReadinessStatus.NOT_READY.ordinal()]);
+            u.setRejectedCount(c[ReadinessStatus.REJECTED.ordinal()]);
+            u.setEverReadyCount(everReady.getOrDefault(u.getProposalId(), Set.of()).size());
+        }
+        state.getActivationClaims().sort(Comparator.comparing(ActivationClaim::getProposalId).thenComparing(ActivationClaim::getFactId));
+        final Map<String, ActivatedPackage> activated = new TreeMap<>();
+        final Set<String> activatedProposals = new HashSet<>();
+        for (final ActivationClaim claim : state.getActivationClaims()) {
+            final UpgradeChecks.Verdict v = UpgradeChecks.activation(state, upgrades.get(claim.getProposalId()), claim);
+            claim.setHonoured(v.accepted());
+            claim.setProblem(v.accepted() ? null : v.reason());
+            if (!v.accepted()) {
+                continue;
+            }
+            activatedProposals.add(claim.getProposalId());
+            final ActivatedPackage existing = activated.get(claim.getPackageId());
+            // The highest version wins; an older activation never rolls a package back.
+            if (existing == null || existing.getVersion() < claim.getToVersion()
+                    || (existing.getVersion() == claim.getToVersion() && existing.getFactId().compareTo(claim.getFactId()) > 0)) {
+                activated.put(claim.getPackageId(), new ActivatedPackage(claim.getPackageId(), claim.getToVersion(), claim.getProposalId(),
+                        claim.getActivationFence(), claim.getFactId()));
+            }
+        }
+        state.setActivated(new ArrayList<>(activated.values()));
+        for (final UpgradeState u : state.getUpgrades()) {
+            u.setActivated(activatedProposals.contains(u.getProposalId()));
+            final ActivatedPackage current = activated.get(u.getPackageId());
+            if (u.getProblem() == null && !u.getActivated() && current != null && u.getVersion() <= current.getVersion()) {
+                final UpgradeChecks.Verdict v = UpgradeChecks.version(u.getPackageId(), u.getVersion(), current.getVersion());
+                u.setProblem(v.reason() + " (activated by proposal " + current.getProposalId() + ")");
+            }
+        }
+        final Map<String, List<RolloutTransitionRecord>> transitions = new HashMap<>();
+        for (final RolloutTransitionRecord t : state.getRolloutTransitions()) {
+            transitions.computeIfAbsent(t.getProposalId(), k -> new ArrayList<>()).add(t);
+            t.setApplied(false);
+            t.setProblem(upgrades.containsKey(t.getProposalId()) ? null
+                    : UpgradeChecks.Code.UNKNOWN_PROPOSAL.name() + ": no valid upgrade proposal " + t.getProposalId() + " is known");
+        }
+        for (final UpgradeState u : state.getUpgrades()) {
+            Rollouts.derive(state, u, latest.getOrDefault(u.getProposalId(), Map.of()), everReady.getOrDefault(u.getProposalId(), Set.of()),
+                    transitions.getOrDefault(u.getProposalId(), new ArrayList<>()));
+        }
+        state.getRolloutTransitions().sort(Comparator.comparing(RolloutTransitionRecord::getProposalId)
+                .thenComparingLong(RolloutTransitionRecord::getIssuedAtMillis).thenComparing(RolloutTransitionRecord::getFactId));
     }
 
     private static int compareUnsigned(final ByteBuffer a, final ByteBuffer b) {

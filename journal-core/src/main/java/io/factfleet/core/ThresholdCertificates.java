@@ -50,7 +50,8 @@ public final class ThresholdCertificates {
     }
 
     /** The outcome of checking a certificate, with what did not count and why. */
-    public record Check(boolean valid, int distinctValidSigners, int threshold, List<String> problems) {
+    public record Check(boolean valid, int distinctValidSigners, int threshold, List<String> problems,
+                        int duplicateSignatures, int unrosteredSignatures, int invalidSignatures) {
         public String describe() {
             return distinctValidSigners + " distinct valid rostered signatures of " + threshold + " required"
                     + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")");
@@ -72,18 +73,25 @@ public final class ThresholdCertificates {
                                final List<RosterEntry> members, final int threshold, final SignatureVerifier verifier) {
         final Set<String> counted = new LinkedHashSet<>();
         final List<String> problems = new ArrayList<>();
+        int duplicates = 0;
+        int unrostered = 0;
+        int invalid = 0;
         for (final KeySignature signature : certificate.getSignatures()) {
             final RosterEntry member = Rosters.memberByKeyId(members, signature.getKeyId());
             if (member == null) {
                 problems.add("key " + signature.getKeyId() + " is not on the roster");
+                unrostered++;
             } else if (counted.contains(signature.getKeyId())) {
                 problems.add("key " + signature.getKeyId() + " signed more than once; counted once");
+                duplicates++;
             } else if (verifier.verify(Canonical.array(member.getPublicKey()), message, Canonical.array(signature.getSignature()))) {
                 counted.add(signature.getKeyId());
             } else {
                 problems.add("signature by key " + signature.getKeyId() + " does not verify");
+                invalid++;
             }
         }
-        return new Check(threshold > 0 && counted.size() >= threshold, counted.size(), threshold, List.copyOf(problems));
+        return new Check(threshold > 0 && counted.size() >= threshold, counted.size(), threshold, List.copyOf(problems),
+                duplicates, unrostered, invalid);
     }
 }

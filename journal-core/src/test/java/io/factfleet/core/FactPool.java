@@ -97,6 +97,22 @@ final class FactPool {
         f.add(d2.readiness(0, "up-1", "fw", 2, ReadinessStatus.REJECTED, "bad hash"));
         f.add(admin.sign(0, new UpgradeActivated("up-1", "fw", 2L, null)));
         f.add(admin.sign(0, new UpgradeActivated("up-0", "fw", 1L, null)));
+        // A staged rollout with approval, transitions (some invalid), and a hard fork whose fence is epoch 2.
+        final io.factfleet.schema.RolloutWave w0 = io.factfleet.schema.RolloutWave.newBuilder().setName("canary").setDeviceCount(2)
+                .setSuccessThresholdPercent(50).setErrorThresholdCount(0).setTimeoutMillis(1000L).build();
+        final io.factfleet.schema.RolloutWave w1 = io.factfleet.schema.RolloutWave.newBuilder().setName("rest").setDevicePercent(100)
+                .setSuccessThresholdPercent(100).setErrorThresholdPercent(50).setTimeoutMillis(0L).build();
+        final UpgradeMetadata staged = new UpgradeMetadata(a, "up-2", "app", 5L, ByteBuffer.wrap(Hashing.sha256(new byte[] {5})), 10L,
+                UpgradeKind.HARD, 2L, Long.MAX_VALUE, new RolloutPlan(List.of(w0, w1), true));
+        f.add(admin.sign(0, new UpgradeProposed(staged, ThresholdCertificates.of(staged, List.of(g.deviceKeys().get(2), g.deviceKeys().get(3))))));
+        f.add(d0.readiness(0, "up-2", "app", 5, ReadinessStatus.READY, null));
+        f.add(d3.readiness(0, "up-2", "app", 5, ReadinessStatus.REJECTED, "bad hash"));
+        f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.APPROVE, null)));
+        f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 1, io.factfleet.schema.RolloutAction.OPEN_WAVE, "SUCCESS_THRESHOLD")));
+        f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.PAUSE, null)));
+        f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.RESUME, null)));
+        f.add(d1.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.CANCEL, null))); // not admin
+        f.add(admin.sign(0, new UpgradeActivated("up-2", "app", 5L, 2L)));
 
         final byte[] digest = Hashing.sha256(("prefix" + seed).getBytes());
         f.add(admin.sign(0, new SnapshotProposed("snap-1", "admin", 0L, ByteBuffer.wrap(digest), 10L)));

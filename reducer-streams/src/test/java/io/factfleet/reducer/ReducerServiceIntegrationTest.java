@@ -377,6 +377,21 @@ class ReducerServiceIntegrationTest {
     }
 
     @Test
+    void cacheValidityThroughTheNonOwnerIsValidOnlyAboveTheFloor() throws Exception {
+        final ReducerService notOwner = nonOwnerOf(protocol);
+        final String base = "/authorities/" + protocol.authorityId + "/cache/c1/valid?epoch=";
+        final JsonNode atFloor = get(notOwner, base + "5").json();
+        assertThat(atFloor.get("key").asText()).isEqualTo("c1");
+        assertThat(atFloor.get("floor").asLong()).isEqualTo(5); // floors only rise: 3 then 5
+        assertThat(atFloor.get("valid").asBoolean()).isFalse();
+        assertThat(get(notOwner, base + "6").json().get("valid").asBoolean()).isTrue();
+        assertThat(get(notOwner, "/authorities/" + protocol.authorityId + "/cache/never/valid?epoch=0").json().get("valid").asBoolean()).isTrue();
+        final Answer bad = get(notOwner, "/authorities/" + protocol.authorityId + "/cache/c1/valid");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("code").asText()).isEqualTo("BAD_REQUEST");
+    }
+
+    @Test
     void theRosterThroughTheNonOwnerIsTheStatesCurrentRoster() throws Exception {
         final ReducerService notOwner = nonOwnerOf(protocol);
         final JsonNode state = get(first, "/authorities/" + protocol.authorityId + "/state").json().get("state");

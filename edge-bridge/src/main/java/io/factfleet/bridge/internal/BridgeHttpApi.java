@@ -9,6 +9,7 @@ import io.factfleet.bridge.BridgeError;
 import io.factfleet.bridge.BridgeProtocol;
 import io.factfleet.bridge.BridgeState;
 import io.factfleet.core.SaltedBloomFilter;
+import io.factfleet.core.UpgradeChecks;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -132,6 +134,7 @@ public final class BridgeHttpApi {
                 throw ApiException.of(BridgeError.WRONG_DEVICE, "device " + caller.deviceId() + " may not act for device " + decode(scoped.group(2)));
             }
         }
+        requireRequiredPackages(ctx, caller);
         final PeerRegistry.Session session = d.peers().admit(peer(caller), d.config().retryAfterSeconds());
         ctx.attribute(SESSION, session);
         d.metrics().sessionStarted();
@@ -139,6 +142,47 @@ public final class BridgeHttpApi {
         if (named.isPresent() && caller.roster().identityEpoch() > named.getAsLong()) {
             throw epochAdvanced(named.getAsLong(), caller.roster().identityEpoch());
         }
+    }
+
+    /**
+     * After a hard fork's fence the device must run at least the target version of its package
+     * (PROTOCOL.md, "Hard forks"): what it reports in {@code X-FactFleet-Installed}, else what its
+     * latest DeviceMetadata fact says.
+     */
+    private static void requireRequiredPackages(final Context ctx, final Caller caller) {
+        if (caller.roster().requiredPackages().isEmpty()) {
+            return;
+        }
+        final Map<String, Long> reported = installedHeader(ctx.header(BridgeProtocol.INSTALLED_HEADER));
+        final Map<String, Long> known = caller.roster().member(caller.deviceId(), caller.keyId()).map(Roster.Member::installed).orElse(Map.of());
+        final UpgradeChecks.Verdict verdict = UpgradeChecks.session(caller.roster().requiredPackages(),
+                packageId -> reported.getOrDefault(packageId, known.getOrDefault(packageId, -1L)));
+        if (!verdict.accepted()) {
+            final UpgradeChecks.RequiredPackage missing = caller.roster().requiredPackages().stream()
+                    .filter(r -> reported.getOrDefault(r.packageId(), known.getOrDefault(r.packageId(), -1L)) < r.version())
+                    .findFirst().orElseThrow();
+            throw ApiException.of(BridgeError.UPGRADE_REQUIRED, verdict.message() + "; then send " + BridgeProtocol.INSTALLED_HEADER
+                    + ": " + missing.packageId() + "=" + missing.version())
+                    .with("packageId", missing.packageId()).with("version", missing.version()).with("proposalId", missing.proposalId());
+        }
+    }
+
+    /** {@code fw=5,boot=2} to a map; malformed entries are a 400. */
+    static Map<String, Long> installedHeader(final String header) {
+        if (header == null || header.isBlank()) {
+            return Map.of();
+        }
+        final Map<String, Long> out = new java.util.TreeMap<>();
+        for (final String part : header.split(",")) {
+            final int eq = part.indexOf('=');
+            try {
+                out.put(part.substring(0, eq).trim(), Long.parseLong(part.substring(eq + 1).trim()));
+            } catch (final RuntimeException e) {
+                throw ApiException.of(BridgeError.BAD_REQUEST, BridgeProtocol.INSTALLED_HEADER + " must be <packageId>=<version>[,...], got '"
+                        + header + "'");
+            }
+        }
+        return out;
     }
 
     private byte[] readBody(final Context ctx) {

@@ -121,8 +121,10 @@ public final class ProtocolViews {
     }
 
     /**
-     * {@code {authorityId, identityEpoch, threshold, adminKeyId, adminPublicKey, members: [{deviceId, keyId, publicKey}]}}:
-     * the current roster, keys as hex. Before the genesis is folded: epoch -1, no members, empty admin.
+     * {@code {authorityId, identityEpoch, threshold, adminKeyId, adminPublicKey, members: [{deviceId, keyId, publicKey, installed:
+     * {packageId: version}}], requiredPackages: [{packageId, version, proposalId, activationFence}]}}: the current roster, keys
+     * as hex, each member's installed packages from its latest DeviceMetadata fact, and the hard forks in force (the edge
+     * bridge refuses sessions of devices below them). Before the genesis is folded: epoch -1, no members, empty admin.
      */
     public HttpAnswer roster(final String authorityId, final int partition) {
         final MaintenanceState state = state(partition, authorityId);
@@ -141,7 +143,38 @@ public final class ProtocolViews {
             m.put("deviceId", entry.getDeviceId());
             m.put("keyId", entry.getKeyId());
             m.put("publicKey", Hashing.hex(Canonical.array(entry.getPublicKey())));
+            final ObjectNode installed = m.putObject("installed");
+            for (final io.factfleet.schema.state.DeviceState device : state.getDevices()) {
+                if (device.getDeviceId().equals(entry.getDeviceId())) {
+                    device.getInstalled().forEach(p -> installed.put(p.getPackageId(), p.getVersion()));
+                }
+            }
         }
+        final ArrayNode required = body.putArray("requiredPackages");
+        for (final io.factfleet.core.UpgradeChecks.RequiredPackage r : io.factfleet.core.UpgradeChecks.requiredPackages(state)) {
+            final ObjectNode p = required.addObject();
+            p.put("packageId", r.packageId());
+            p.put("version", r.version());
+            p.put("proposalId", r.proposalId());
+            p.put("activationFence", r.activationFence());
+        }
+        return HttpAnswer.ok(body);
+    }
+
+    /**
+     * {@code {key, epoch, floor, valid}}: whether a cache entry for {@code key} is valid at {@code epoch}
+     * (valid only when epoch exceeds the key's invalidation floor; floor -1 when never invalidated).
+     */
+    public HttpAnswer cacheValidity(final String authorityId, final int partition, final String key, final long epoch) {
+        final MaintenanceState state = state(partition, authorityId);
+        if (state == null) {
+            return unknown(authorityId);
+        }
+        final ObjectNode body = HttpAnswer.JSON.createObjectNode();
+        body.put("key", key);
+        body.put("epoch", epoch);
+        body.put("floor", io.factfleet.core.UpgradeChecks.cacheFloor(state, key));
+        body.put("valid", io.factfleet.core.UpgradeChecks.cacheValid(state, key, epoch));
         return HttpAnswer.ok(body);
     }
 

@@ -94,6 +94,17 @@ public final class ReducerHttpApi {
             write(ctx, route(router, ctx, (authorityId, partition) -> protocol.pending(authorityId, partition, deviceId)));
         });
         app.get("/authorities/{id}/roster", ctx -> write(ctx, route(router, ctx, protocol::roster)));
+        app.get("/authorities/{id}/cache/{key}/valid", ctx -> {
+            final long epoch;
+            try {
+                epoch = Long.parseLong(ctx.queryParam("epoch") == null ? "" : ctx.queryParam("epoch"));
+            } catch (final NumberFormatException e) {
+                write(ctx, HttpAnswer.error(400, HttpAnswer.ErrorCode.BAD_REQUEST, "give the epoch to check as ?epoch=<identity epoch>"));
+                return;
+            }
+            final String key = ctx.pathParam("key");
+            write(ctx, route(router, ctx, (authorityId, partition) -> protocol.cacheValidity(authorityId, partition, key, epoch)));
+        });
 
         app.exception(HttpResponseException.class, (e, ctx) -> {
             final HttpAnswer.ErrorCode code = e.getStatus() == 413 ? HttpAnswer.ErrorCode.BODY_TOO_LARGE

@@ -1,0 +1,358 @@
+package io.factfleet.ota.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.core.AdminKeyRing;
+import io.factfleet.core.Canonical;
+import io.factfleet.core.DeviceSigner;
+import io.factfleet.core.Facts;
+import io.factfleet.core.Reducer;
+import io.factfleet.core.Rosters;
+import io.factfleet.core.SignatureVerifier;
+import io.factfleet.core.UpgradeChecks;
+import io.factfleet.core.UpgradeCoordination;
+import io.factfleet.ota.OtaMetrics;
+import io.factfleet.ota.OtaStores;
+import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.RolloutAction;
+import io.factfleet.schema.RolloutWave;
+import io.factfleet.schema.UpgradeProposed;
+import io.factfleet.schema.state.MaintenanceState;
+import io.factfleet.schema.state.RolloutTransitionRecord;
+import io.factfleet.schema.state.UpgradeState;
+import io.factfleet.schema.state.WaveStatus;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The coordinator's HTTP endpoints (documented in the module README). Reads come from this
+ * instance's state store; operator actions are signed with the authority's admin key, checked
+ * against the current state (a dry run through the reducer) and produced to the inbound topic.
+ */
+public final class OtaHttpApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int UNPROCESSABLE = 422;
+
+    private final Supplier<KafkaStreams> streams;
+    private final AdminKeyRing keys;
+    private final String actor;
+    private final Consumer<FactEnvelope> publish;
+    private final OtaMetrics metrics;
+    private final LongSupplier clock;
+    private final Reducer reducer = Reducer.standard();
+    private volatile KafkaStreams boundStreams;
+
+    private OtaHttpApi(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor, final Consumer<FactEnvelope> publish,
+                       final OtaMetrics metrics, final LongSupplier clock) {
+        this.streams = streams;
+        this.keys = keys;
+        this.actor = actor;
+        this.publish = publish;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** A Javalin app with the routes, not yet started. {@code publish} produces a fact and waits for Kafka's acknowledgement. */
+    public static Javalin create(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor,
+                                 final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock) {
+        final OtaHttpApi api = new OtaHttpApi(streams, keys, actor, publish, metrics, clock);
+        final Javalin app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.startupWatcherEnabled = false;
+        });
+        app.get("/health", api::health);
+        app.get("/metrics", api::metrics);
+        app.get("/authorities", api::authorities);
+        app.get("/authorities/{id}/upgrades", api::upgrades);
+        app.post("/authorities/{id}/upgrades", api::propose);
+        for (final RolloutAction action : List.of(RolloutAction.APPROVE, RolloutAction.PAUSE, RolloutAction.RESUME, RolloutAction.CANCEL)) {
+            app.post("/authorities/{id}/upgrades/{proposalId}/" + action.name().toLowerCase(Locale.ROOT), ctx -> api.act(ctx, action));
+        }
+        app.exception(InvalidStateStoreException.class, (e, ctx) -> {
+            ctx.header("Retry-After", "2");
+            error(ctx, 503, "NOT_READY", "the coordinator's state is not queryable yet (" + e.getMessage() + "); retry shortly");
+        });
+        return app;
+    }
+
+    // ---- reads --------------------------------------------------------------------------------
+
+    private void health(final Context ctx) {
+        final KafkaStreams app = streams.get();
+        final KafkaStreams.State state = app == null ? KafkaStreams.State.NOT_RUNNING : app.state();
+        final ObjectNode body = JSON.createObjectNode();
+        body.put("status", state == KafkaStreams.State.RUNNING ? "UP" : "DOWN");
+        body.put("streamsState", state.name());
+        final ArrayNode acting = body.putArray("adminKeysFor");
+        keys.authorities().forEach(acting::add);
+        final ArrayNode watched = body.putArray("watchedWithoutAdminKey");
+        metrics.authoritiesWithoutKey().stream().sorted().forEach(watched::add);
+        ctx.status(state == KafkaStreams.State.RUNNING ? 200 : 503).json(body);
+    }
+
+    private void metrics(final Context ctx) {
+        final KafkaStreams app = streams.get();
+        if (app != null && app != boundStreams) {
+            synchronized (this) {
+                if (app != boundStreams) {
+                    new KafkaStreamsMetrics(app).bindTo(metrics.registry());
+                    boundStreams = app;
+                }
+            }
+        }
+        final List<OtaMetrics.UpgradeCounts> rows = new ArrayList<>();
+        if (app != null && app.state() == KafkaStreams.State.RUNNING) {
+            try (KeyValueIterator<String, MaintenanceState> it = store().all()) {
+                it.forEachRemaining(kv -> {
+                    for (final UpgradeState u : kv.value.getUpgrades()) {
+                        rows.add(new OtaMetrics.UpgradeCounts(kv.key, u.getProposalId(), u.getReadyCount(), u.getNotReadyCount(),
+                                u.getRejectedCount(), silent(kv.value, u)));
+                    }
+                });
+            } catch (final InvalidStateStoreException e) {
+                // rebalancing: scrape without the per-upgrade rows
+            }
+        }
+        metrics.upgrades(rows);
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.registry().scrape());
+    }
+
+    private void authorities(final Context ctx) {
+        final ArrayNode out = JSON.createArrayNode();
+        try (KeyValueIterator<String, MaintenanceState> it = store().all()) {
+            it.forEachRemaining(kv -> {
+                final ObjectNode a = out.addObject();
+                a.put("authorityId", kv.key);
+                a.put("acting", keys.adminKey(kv.key).map(k -> k.keyId().equals(kv.value.getAdminKeyId())).orElse(false));
+                a.put("upgrades", kv.value.getUpgrades().size());
+            });
+        }
+        ctx.json(out);
+    }
+
+    private void upgrades(final Context ctx) {
+        final MaintenanceState state = state(ctx);
+        if (state != null) {
+            ctx.json(upgradesJson(state));
+        }
+    }
+
+    /** The dashboard's shape, documented in the README; do not change it without the dashboard. */
+    static ArrayNode upgradesJson(final MaintenanceState state) {
+        final ArrayNode out = JSON.createArrayNode();
+        for (final UpgradeState u : state.getUpgrades()) {
+            final ObjectNode o = out.addObject();
+            o.put("proposalId", u.getProposalId());
+            o.put("packageId", u.getPackageId());
+            o.put("version", u.getVersion());
+            o.put("kind", u.getKind().name());
+            o.put("state", u.getRolloutState().name());
+            o.put("activated", u.getActivated());
+            if (u.getActivationFence() == null) {
+                o.putNull("activationFence");
+            } else {
+                o.put("activationFence", u.getActivationFence());
+            }
+            final ArrayNode waves = o.putArray("waves");
+            for (final WaveStatus w : u.getWaves()) {
+                final RolloutWave rule = u.getPlan().getWaves().get(w.getIndex());
+                final ObjectNode wj = waves.addObject();
+                wj.put("index", w.getIndex());
+                wj.put("name", w.getName());
+                wj.put("state", w.getState().name());
+                wj.put("devices", w.getDeviceIds().size());
+                wj.put("ready", w.getReady());
+                wj.put("notReady", w.getNotReady());
+                wj.put("rejected", w.getRejected());
+                wj.put("silent", w.getSilent());
+                wj.put("successThresholdPercent", rule.getSuccessThresholdPercent());
+                if (rule.getErrorThresholdCount() == null) {
+                    wj.putNull("errorThresholdCount");
+                } else {
+                    wj.put("errorThresholdCount", rule.getErrorThresholdCount());
+                }
+                if (rule.getErrorThresholdPercent() == null) {
+                    wj.putNull("errorThresholdPercent");
+                } else {
+                    wj.put("errorThresholdPercent", rule.getErrorThresholdPercent());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Members with no report: per wave when the plan has waves, else the roster at the proposal's epoch. */
+    static int silent(final MaintenanceState state, final UpgradeState u) {
+        if (!u.getWaves().isEmpty()) {
+            return u.getWaves().stream().mapToInt(WaveStatus::getSilent).sum();
+        }
+        final int members = Rosters.at(state, u.getProposalEpoch()).map(r -> r.getMembers().size()).orElse(0);
+        return Math.max(0, members - u.getReadyCount() - u.getNotReadyCount() - u.getRejectedCount());
+    }
+
+    // ---- operator actions ---------------------------------------------------------------------
+
+    private void propose(final Context ctx) {
+        final MaintenanceState state = state(ctx);
+        if (state == null) {
+            return;
+        }
+        final JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (final Exception e) {
+            error(ctx, 400, "BAD_REQUEST", "the body must be JSON {\"fact\": base64} or {\"proposal\": base64}: " + e.getMessage());
+            return;
+        }
+        final FactEnvelope fact;
+        try {
+            if (body != null && body.hasNonNull("fact")) {
+                fact = Canonical.decode(Base64.getDecoder().decode(body.get("fact").asText()), FactEnvelope.class);
+                if (!Facts.idMatchesBody(fact)) {
+                    error(ctx, 400, "FACT_ID_MISMATCH", "the fact id is not the SHA-256 of its body");
+                    return;
+                }
+                if (!fact.getBody().getAuthorityId().equals(state.getAuthorityId()) || !(fact.getBody().getPayload() instanceof UpgradeProposed)) {
+                    error(ctx, 400, "BAD_REQUEST", "the fact must be an UpgradeProposed fact of authority " + state.getAuthorityId());
+                    return;
+                }
+            } else if (body != null && body.hasNonNull("proposal")) {
+                final UpgradeProposed proposed = Canonical.decode(Base64.getDecoder().decode(body.get("proposal").asText()), UpgradeProposed.class);
+                final DeviceSigner signer = signer(ctx, state);
+                if (signer == null) {
+                    return;
+                }
+                fact = signer.signAt(state.getIdentityEpoch(), clock.getAsLong(), proposed);
+            } else {
+                error(ctx, 400, "BAD_REQUEST", "give {\"fact\": base64 of a signed UpgradeProposed FactEnvelope} or "
+                        + "{\"proposal\": base64 of UpgradeProposed (metadata and certificate), signed here with the admin key}");
+                return;
+            }
+        } catch (final RuntimeException e) {
+            error(ctx, 400, "UNDECODABLE", "the base64 is not canonical Avro of the expected record: " + e.getMessage());
+            return;
+        }
+        final UpgradeProposed proposed = (UpgradeProposed) fact.getBody().getPayload();
+        UpgradeChecks.Verdict verdict = UpgradeChecks.proposal(state, fact.getBody(), proposed, SignatureVerifier.bouncyCastle());
+        if (verdict.accepted()) {
+            verdict = UpgradeChecks.expiry(proposed.getMetadata(), clock.getAsLong());
+        }
+        if (verdict.accepted()) {
+            final long activated = UpgradeChecks.activatedVersion(state, proposed.getMetadata().getPackageId());
+            if (activated >= 0) {
+                verdict = UpgradeChecks.version(proposed.getMetadata().getPackageId(), proposed.getMetadata().getVersion(), activated);
+            }
+        }
+        if (!verdict.accepted()) {
+            error(ctx, UNPROCESSABLE, verdict.code().name(), verdict.message());
+            return;
+        }
+        publish.accept(fact);
+        final ObjectNode out = JSON.createObjectNode();
+        out.put("factId", Facts.idHex(fact));
+        out.put("proposalId", proposed.getMetadata().getProposalId());
+        ctx.status(202).json(out);
+    }
+
+    private void act(final Context ctx, final RolloutAction action) {
+        final MaintenanceState state = state(ctx);
+        if (state == null) {
+            return;
+        }
+        final String proposalId = ctx.pathParam("proposalId");
+        final UpgradeState upgrade = state.getUpgrades().stream().filter(u -> u.getProposalId().equals(proposalId)).findFirst().orElse(null);
+        if (upgrade == null) {
+            error(ctx, 404, "UNKNOWN_PROPOSAL", "authority " + state.getAuthorityId() + " has no upgrade " + proposalId);
+            return;
+        }
+        final DeviceSigner signer = signer(ctx, state);
+        if (signer == null) {
+            return;
+        }
+        String reason = "operator";
+        try {
+            if (!ctx.body().isBlank()) {
+                final JsonNode body = JSON.readTree(ctx.body());
+                if (body.hasNonNull("reason")) {
+                    reason = body.get("reason").asText();
+                }
+            }
+        } catch (final Exception e) {
+            error(ctx, 400, "BAD_REQUEST", "the body, when given, must be JSON {\"reason\": text}");
+            return;
+        }
+        final FactEnvelope fact = UpgradeCoordination.manual(state, upgrade, action, reason, clock.getAsLong()).sign(signer);
+        final MaintenanceState probe = MaintenanceState.newBuilder(state).build();
+        final Reducer.Step step = reducer.apply(probe, fact);
+        final String id = Facts.idHex(fact);
+        final RolloutTransitionRecord applied = step instanceof Reducer.Step.Applied a
+                ? a.state().getRolloutTransitions().stream().filter(t -> t.getFactId().equals(id)).findFirst().orElse(null) : null;
+        if (applied == null || !applied.getApplied()) {
+            final String problem = applied == null ? "the transition was not recorded" : applied.getProblem();
+            error(ctx, 409, UpgradeChecks.Verdict.codeOf(problem).map(Enum::name).orElse("INVALID_TRANSITION"), problem);
+            return;
+        }
+        publish.accept(fact);
+        final UpgradeState after = ((Reducer.Step.Applied) step).state().getUpgrades().stream()
+                .filter(u -> u.getProposalId().equals(proposalId)).findFirst().orElseThrow();
+        final ObjectNode out = JSON.createObjectNode();
+        out.put("factId", id);
+        out.put("action", action.name());
+        out.put("state", after.getRolloutState().name());
+        ctx.status(202).json(out);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private DeviceSigner signer(final Context ctx, final MaintenanceState state) {
+        final DeviceSigner signer = keys.signer(state.getAuthorityId(), actor).orElse(null);
+        if (signer == null || !signer.key().keyId().equals(state.getAdminKeyId())) {
+            error(ctx, 409, "NO_ADMIN_KEY", "this coordinator holds no current admin key of " + state.getAuthorityId()
+                    + " (add it to the key ring named by factfleet.coordinator.admin.keys); it only watches this authority");
+            return null;
+        }
+        return signer;
+    }
+
+    private ReadOnlyKeyValueStore<String, MaintenanceState> store() {
+        final KafkaStreams app = streams.get();
+        if (app == null) {
+            throw new InvalidStateStoreException("the coordinator is not started");
+        }
+        return app.store(StoreQueryParameters.fromNameAndType(OtaStores.AUTHORITY_STATE.name(), QueryableStoreTypes.keyValueStore()));
+    }
+
+    private MaintenanceState state(final Context ctx) {
+        final String id = ctx.pathParam("id");
+        final MaintenanceState state = store().get(id);
+        if (state == null || !state.getCreated()) {
+            error(ctx, 404, "UNKNOWN_AUTHORITY", "no authority " + id + " is known to this coordinator");
+            return null;
+        }
+        return state;
+    }
+
+    private static void error(final Context ctx, final int status, final String code, final String message) {
+        final ObjectNode body = JSON.createObjectNode();
+        body.put("status", status);
+        body.put("code", code);
+        body.put("message", message);
+        ctx.status(status).json(body);
+    }
+}
