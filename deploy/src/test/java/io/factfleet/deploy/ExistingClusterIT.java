@@ -49,6 +49,7 @@ class ExistingClusterIT {
                 "--registry-port", "0",
                 "--reducer-port", "0",
                 "--bridge-port", "0",
+                "--console-port", "0",
                 "--partitions", "2");
         final Stack.Settings settings = ((StackMain.Run) parsed.subcommand().commandSpec().userObject()).settings(Map.of());
 

@@ -81,6 +81,7 @@ class StackIT {
                 "--registry-port", "0",
                 "--reducer-port", "0",
                 "--bridge-port", "0",
+                "--console-port", "0",
                 "--partitions", "3",
                 "--simulate",
                 "--simulate-authorities", "2",

@@ -15,8 +15,9 @@ public record FleetReport(long generatedAtMillis, String reducerUrl, String snap
 
     /**
      * @param fence       OPEN or FENCED
-     * @param fenceSource "snapshot-coordinator" when the coordinator said so, "reducer (open proposal)" when inferred from an
-     *                    open proposal in the reducer's state
+     * @param fenceSource "snapshot-coordinator" when the coordinator said so; "inferred: open proposal" or "inferred: no open
+     *                    proposal" when read from the reducer's state (ingest fences an authority while a snapshot proposal is open)
+     * @param snapshotEpoch the last completed snapshot's epoch, -1 for none
      * @param coordinator the snapshot-coordinator's status, when configured and answering
      */
     public record AuthorityRow(String authorityId, long identityEpoch, long snapshotEpoch, int threshold, int devices, long factCount,

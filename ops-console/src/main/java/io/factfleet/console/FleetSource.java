@@ -142,7 +142,7 @@ public final class FleetSource {
             fenceSource = "snapshot-coordinator";
         } else {
             fence = open.isEmpty() ? "OPEN" : "FENCED";
-            fenceSource = "reducer (open proposal)";
+            fenceSource = open.isEmpty() ? "inferred: no open proposal" : "inferred: open proposal";
         }
         return new FleetReport.AuthorityRow(id, state.path("identityEpoch").asLong(), state.path("snapshotEpoch").asLong(), threshold,
                 state.path("roster").size(), state.path("factCount").asLong(), List.copyOf(open), fence, fenceSource, status, error);

@@ -3,6 +3,7 @@ package io.factfleet.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factfleet.testkit.Await;
+import io.factfleet.testkit.HeadlessChromium;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -153,7 +154,7 @@ class ConsoleIT {
 
     @Test
     void theLagPageInChromiumShowsWhatKafkaConsumerGroupsDescribeReportsAndUpdatesWhenTheConsumerResumes() throws Exception {
-        final Chromium chromium = Chromium.find(chromiumProfile).orElse(null);
+        final HeadlessChromium chromium = HeadlessChromium.find(chromiumProfile).orElse(null);
         Assumptions.assumeTrue(chromium != null, "chromium is not installed (apt-get install chromium; .ci/run installs it): "
                 + "the browser test cannot run");
         KAFKA.createTopic("browse-input", 3);

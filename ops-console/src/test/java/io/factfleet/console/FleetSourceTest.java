@@ -45,7 +45,7 @@ class FleetSourceTest {
         assertThat(row.devices()).isEqualTo(3);
         assertThat(row.openProposals()).containsExactly(new FleetReport.Proposal("p-new", 4, 1, 2, List.of("d1: digest differs")));
         assertThat(row.fence()).isEqualTo("FENCED");
-        assertThat(row.fenceSource()).isEqualTo("reducer (open proposal)");
+        assertThat(row.fenceSource()).isEqualTo("inferred: open proposal");
     }
 
     @Test

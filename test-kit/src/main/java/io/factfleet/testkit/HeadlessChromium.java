@@ -1,4 +1,4 @@
-package io.factfleet.console;
+package io.factfleet.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,36 +11,43 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Headless Chromium (Debian's {@code chromium} package) run as a command: {@code --dump-dom} prints the DOM after the
- * page loaded and ran its scripts, {@code --screenshot} writes a PNG.
+ * page loaded and ran its scripts, {@code --screenshot} writes a PNG. Tests that need it skip, through a JUnit assumption,
+ * when {@link #find} finds none ({@code .ci/run} installs it).
+ *
+ * <pre>{@code
+ * HeadlessChromium chromium = HeadlessChromium.find(tempDir).orElse(null);
+ * Assumptions.assumeTrue(chromium != null, "chromium is not installed ...");
+ * String dom = chromium.dumpDom("http://localhost:8070/lag");
+ * }</pre>
  */
-final class Chromium {
+public final class HeadlessChromium {
     private static final long TIMEOUT_SECONDS = 60;
     private final Path binary;
     private final Path profile;
 
-    private Chromium(final Path binary, final Path profile) {
+    private HeadlessChromium(final Path binary, final Path profile) {
         this.binary = binary;
         this.profile = profile;
     }
 
-    /** The {@code chromium} (or {@code chromium-browser}) on the PATH, if any. */
-    static Optional<Chromium> find(final Path profile) {
+    /** The {@code chromium} (or {@code chromium-browser}) on the PATH, if any, with its profile in {@code profile}. */
+    public static Optional<HeadlessChromium> find(final Path profile) {
         for (final String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             for (final String name : List.of("chromium", "chromium-browser")) {
                 final Path candidate = Path.of(dir, name);
                 if (Files.isExecutable(candidate)) {
-                    return Optional.of(new Chromium(candidate, profile));
+                    return Optional.of(new HeadlessChromium(candidate, profile));
                 }
             }
         }
         return Optional.empty();
     }
 
-    String dumpDom(final String url) throws IOException, InterruptedException {
+    public String dumpDom(final String url) throws IOException, InterruptedException {
         return run(List.of("--dump-dom", url));
     }
 
-    void screenshot(final String url, final Path png) throws IOException, InterruptedException {
+    public void screenshot(final String url, final Path png) throws IOException, InterruptedException {
         Files.createDirectories(png.getParent());
         Files.deleteIfExists(png);
         run(List.of("--window-size=1400,900", "--screenshot=" + png.toAbsolutePath(), url));

@@ -106,7 +106,7 @@ public final class ConsolePages {
             b.append("<tr class=\"authority\" data-authority=\"").append(esc(a.authorityId())).append("\" data-identity-epoch=\"").append(a.identityEpoch())
                     .append("\" data-snapshot-epoch=\"").append(a.snapshotEpoch()).append("\" data-fence=\"").append(esc(a.fence())).append("\">")
                     .append("<td class=\"l\">").append(esc(a.authorityId())).append("</td><td>").append(a.identityEpoch()).append("</td><td>")
-                    .append(a.snapshotEpoch()).append("</td><td>").append(a.devices()).append("</td><td>").append(a.threshold()).append("</td><td>")
+                    .append(a.snapshotEpoch() < 0 ? "none" : Long.toString(a.snapshotEpoch())).append("</td><td>").append(a.devices()).append("</td><td>").append(a.threshold()).append("</td><td>")
                     .append(a.factCount()).append("</td><td class=\"l\">");
             if (a.openProposals().isEmpty()) {
                 b.append("<span class=\"meta\">none</span>");
