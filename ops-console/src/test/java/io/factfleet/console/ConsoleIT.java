@@ -179,6 +179,12 @@ class ConsoleIT {
             });
             assertThat(describeWithKafkaTool("paused-group").values()).containsOnly(0L);
         }
+        // The page refreshes itself: its script polled /api/lag and swapped the fresh fragment in.
+        final String refreshed = chromium.dumpDomAfter(console.uri() + "/lag", 4_000);
+        final Matcher footer = Pattern.compile("<footer id=\"updated\">([^<]*)</footer>").matcher(refreshed);
+        assertThat(footer.find()).isTrue();
+        assertThat(footer.group(1)).as("the footer the script sets after a successful poll").startsWith("updated ");
+        assertThat(lagRows(refreshed, "paused-group")).hasSize(3);
         chromium.screenshot(console.uri() + "/fleet", SCREENSHOTS.resolve("fleet.png"));
         chromium.screenshot(console.uri() + "/rollouts", SCREENSHOTS.resolve("rollouts.png"));
         assertThat(SCREENSHOTS.resolve("lag.png")).isNotEmptyFile();

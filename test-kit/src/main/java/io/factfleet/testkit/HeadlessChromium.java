@@ -47,6 +47,14 @@ public final class HeadlessChromium {
         return run(List.of("--dump-dom", url));
     }
 
+    /**
+     * The DOM after the page ran for {@code virtualMillis} of virtual time (timers fire, fetches complete): what a page that
+     * refreshes itself shows after a while.
+     */
+    public String dumpDomAfter(final String url, final long virtualMillis) throws IOException, InterruptedException {
+        return run(List.of("--virtual-time-budget=" + virtualMillis, "--dump-dom", url));
+    }
+
     public void screenshot(final String url, final Path png) throws IOException, InterruptedException {
         Files.createDirectories(png.getParent());
         Files.deleteIfExists(png);
