@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole FactFleet stack in one JVM: a Kafka cluster (a {@link LocalBroker}, or an existing cluster),
- * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest, the reducer and the
- * edge bridge (the devices' HTTP entrance).
+ * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest, the reducer, the operators' console
+ * (lag, fleet and rollout pages) and the edge bridge (the devices' HTTP entrance).
  * This is what {@code factfleet run} starts.
  *
  * <pre>{@code
@@ -177,7 +177,7 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
-     * Stops what was {@linkplain #attach attached} (the simulated fleet), the edge bridge, the reducer, fact-ingest,
+     * Stops what was {@linkplain #attach attached} (the simulated fleet), the edge bridge, the console, the reducer, fact-ingest,
      * the registry and the local broker, in that order. Idempotent.
      */
     public void stop() {

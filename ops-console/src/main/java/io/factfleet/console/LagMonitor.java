@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * Each partition keeps the samples of the rolling window, which {@link LagEvaluator} judges.
  *
  * <p>Offset lag is log end offset minus committed offset, as {@code kafka-consumer-groups --describe} computes it; on a
- * topic written transactionally (exactly-once) a caught-up group therefore shows a lag of 1, the commit marker, with a
- * time lag of 0.
+ * topic written transactionally (exactly-once) a caught-up group can show a lag of 1 (the commit marker) until its
+ * position moves past the marker, with a time lag of 0.
  */
 public final class LagMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LagMonitor.class);

@@ -50,7 +50,8 @@ public final class StateCommand implements Callable<Integer> {
         final JsonNode s = answer.path("state");
         out.printf("authority       %s%n", answer.path("authorityId").asText());
         out.printf("identity epoch  %d%n", s.path("identityEpoch").asLong());
-        out.printf("snapshot epoch  %d%n", s.path("snapshotEpoch").asLong());
+        final long snapshotEpoch = s.path("snapshotEpoch").asLong();
+        out.printf("snapshot epoch  %s%n", snapshotEpoch < 0 ? "none (no snapshot completed)" : Long.toString(snapshotEpoch));
         out.printf("roster          %d device(s), threshold %d%n", s.path("roster").size(), s.path("threshold").asInt());
         out.printf("facts           %d (%d journal entries)%n", s.path("factCount").asLong(), s.path("journalEntryCount").asLong());
         int open = 0;
