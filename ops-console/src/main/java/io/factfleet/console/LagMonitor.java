@@ -26,8 +26,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The consumer-lag monitor. Every sample interval it reads, through Kafka's Admin API only, every consumer group
  * matching the configured pattern (Kafka Streams applications are consumer groups named by their application id):
- * {@code listConsumerGroups}, {@code describeConsumerGroups} (state, members), {@code listConsumerGroupOffsets}
+ * {@code listGroups(ListGroupsOptions.forConsumerGroups())} (Kafka 4's {@code listConsumerGroups}), {@code describeConsumerGroups} (state, members), {@code listConsumerGroupOffsets}
  * (committed offsets) and {@code listOffsets} with {@link OffsetSpec#latest()} and {@link OffsetSpec#earliest()}; the
  * time lag comes from the timestamp of the first record at or after the committed offset ({@link RecordTimestamps}).
  * Each partition keeps the samples of the rolling window, which {@link LagEvaluator} judges.
@@ -124,8 +125,9 @@ public final class LagMonitor implements AutoCloseable {
     public synchronized LagReport sampleOnce() {
         final long now = clock.millis();
         try {
-            final Collection<ConsumerGroupListing> listings = get(admin.listConsumerGroups().all());
-            final List<String> ids = listings.stream().map(ConsumerGroupListing::groupId)
+            // listGroups(forConsumerGroups()) is what listConsumerGroups() became (deprecated for removal in Kafka 4).
+            final Collection<GroupListing> listings = get(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all());
+            final List<String> ids = listings.stream().map(GroupListing::groupId)
                     .filter(id -> config.groupPattern().matcher(id).matches()).sorted().toList();
             final Map<String, ConsumerGroupDescription> descriptions = ids.isEmpty() ? Map.of() : get(admin.describeConsumerGroups(ids).all());
             final Map<String, ListConsumerGroupOffsetsSpec> specs = new LinkedHashMap<>();
