@@ -18,11 +18,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,6 +181,19 @@ class OperatorsViewIT {
         assertThat(direct.exit()).isEqualTo(ExitCodes.OK);
         assertThat(direct.out()).contains("GROUP", "factfleet.facts.journal", "factfleet-reducer: ");
         assertThat(direct.err()).contains("Sampling lag");
+
+        // A group with a committed offset and no members is STOP: --check says so with its exit code.
+        final TopicPartition inbound = new TopicPartition("factfleet.facts.inbound", 0);
+        final Map<String, Object> consumerProps = new HashMap<>(stack.kafkaClientConfig());
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "cli-check-group");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(inbound));
+            consumer.commitSync(Map.of(inbound, new OffsetAndMetadata(0)));
+        }
+        final Run checked = cli("lag", "--bootstrap-servers", stack.bootstrapServers(), "--samples", "1", "--group", "cli-check-group", "--check",
+                "--output", "json");
+        assertThat(checked.exit()).isEqualTo(ExitCodes.CHECK_FAILED);
+        assertThat(JSON.readTree(checked.out()).path("groups").get(0).path("status").asText()).isEqualTo("STOP");
 
         assertThat(cli("lag", "--console-url", "http://127.0.0.1:" + FreePorts.next()).exit()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(cli("lag", "--samples", "0", "--bootstrap-servers", stack.bootstrapServers()).exit()).isEqualTo(ExitCodes.USAGE);
