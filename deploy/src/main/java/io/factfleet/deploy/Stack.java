@@ -3,6 +3,8 @@ package io.factfleet.deploy;
 import io.factfleet.bridge.BridgeConfig;
 import io.factfleet.bridge.BridgeState;
 import io.factfleet.bridge.EdgeBridgeService;
+import io.factfleet.console.ConsoleConfig;
+import io.factfleet.console.ConsoleService;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.core.Ed25519Keys;
 import io.factfleet.core.Hashing;
@@ -46,8 +48,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole FactFleet stack in one JVM: a Kafka cluster (a {@link LocalBroker}, or an existing cluster),
- * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest, the reducer, the OTA coordinator and the
- * edge bridge (the devices' HTTP entrance).
+ * every topic of {@link FactFleetTopics#all()}, the schema registry, fact-ingest, the reducer, the snapshot and OTA
+ * coordinators, the operators' console (lag, fleet and rollout pages) and the edge bridge (the devices' HTTP entrance).
  * This is what {@code factfleet run} starts.
  *
  * <pre>{@code
@@ -84,6 +86,7 @@ public final class Stack implements AutoCloseable {
     private EdgeBridgeService bridge;
     private SnapshotCoordinatorService snapshots;
     private OtaCoordinatorService ota;
+    private ConsoleService console;
 
     public Stack(final Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -105,6 +108,7 @@ public final class Stack implements AutoCloseable {
             requirePortFree(settings.bridgePort(), "edge bridge");
             requirePortFree(settings.snapshotPort(), "snapshot coordinator");
             requirePortFree(settings.otaPort(), "OTA coordinator");
+            requirePortFree(settings.consolePort(), "operators' console");
             operatorKey = OperatorKey.loadOrCreate(dir.operatorKey());
 
             final Map<String, String> client = new LinkedHashMap<>(settings.kafkaClientConfig());
@@ -167,6 +171,12 @@ public final class Stack implements AutoCloseable {
             ota.start();
             checkNotStopping();
 
+            // The operators' console reads the consumer groups and the reducer's queries.
+            console = new ConsoleService(ConsoleConfig.of(consoleProperties()));
+            started("the operators' console", console::stop, () -> true);
+            console.start();
+            checkNotStopping();
+
             // Last to start, first to stop: devices reach the rest through it.
             bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProperties()));
             started("the edge bridge", bridge::stop, () -> bridge.state() != BridgeState.STOPPED);
@@ -185,7 +195,8 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
-     * Stops what was {@linkplain #attach attached} (the simulated fleet), the edge bridge, the OTA coordinator, the reducer, fact-ingest,
+     * Stops what was {@linkplain #attach attached} (the simulated fleet), the edge bridge, the console, the OTA and snapshot
+     * coordinators, the reducer, fact-ingest,
      * the registry and the local broker, in that order. Idempotent.
      */
     public void stop() {
@@ -270,6 +281,16 @@ public final class Stack implements AutoCloseable {
         return reducer.httpUri();
     }
 
+    /** {@code http://localhost:<port>} of the operators' console: {@code /lag}, {@code /fleet}, {@code /rollouts}, {@code /metrics}. */
+    public URI consoleUrl() {
+        return console.uri();
+    }
+
+    /** {@code http://localhost:<port>/metrics} of fact-ingest (Prometheus text). */
+    public URI ingestMetricsUrl() {
+        return URI.create("http://localhost:" + ingest.httpPort().orElseThrow() + "/metrics");
+    }
+
     /** The edge bridge: the devices' HTTP API (edge-bridge/PROTOCOL.md). */
     public EdgeBridgeService bridge() {
         return bridge;
@@ -308,6 +329,9 @@ public final class Stack implements AutoCloseable {
         final String configured = clientConfig.getOrDefault(IngestConfig.OPERATOR_KEYS, "");
         final String ours = Hashing.hex(operatorKey.publicKey());
         p.setProperty(IngestConfig.OPERATOR_KEYS, configured.isBlank() ? ours : configured + "," + ours);
+        // Its /metrics endpoint: the shared configuration may fix the port; otherwise any free port (printed at start-up).
+        p.putIfAbsent(IngestConfig.HTTP_PORT, "0");
+        p.setProperty(IngestConfig.HTTP_BIND_HOST, settings.httpHost());
         return p;
     }
 
@@ -349,6 +373,22 @@ public final class Stack implements AutoCloseable {
         p.setProperty(ReducerConfig.HTTP_BIND_HOST_CONFIG, settings.httpHost());
         // One instance: a standby replica would have nowhere to live.
         p.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        return p;
+    }
+
+    /** The console gets the shared client settings, the reducer's URL, and its port on the stack's interface. */
+    private Properties consoleProperties() {
+        final Properties p = new Properties();
+        clientConfig.forEach((k, v) -> {
+            if (!k.startsWith("factfleet.") || k.startsWith(ConsoleConfig.PREFIX)) {
+                p.setProperty(k, v);
+            }
+        });
+        p.setProperty(ConsoleConfig.REDUCER_URL, reducerUrl().toString());
+        p.setProperty(ConsoleConfig.SNAPSHOT_URL, snapshotUrl().toString());
+        p.setProperty(ConsoleConfig.OTA_URL, otaUrl().toString());
+        p.setProperty(ConsoleConfig.HTTP_PORT, Integer.toString(settings.consolePort()));
+        p.setProperty(ConsoleConfig.HTTP_BIND_HOST, settings.httpHost());
         return p;
     }
 
@@ -477,9 +517,12 @@ public final class Stack implements AutoCloseable {
      *                          with {@code bootstrap.servers} the stack uses that cluster instead of starting a broker,
      *                          with {@code schema.registry.url} that registry instead of starting one
      * @param startTimeout      bound of each wait while starting
+     * @param consolePort       the operators' console's HTTP port (lag, fleet and rollout pages); 0 for any free port
      */
     public record Settings(DataDirectory dataDirectory, int kafkaPort, int controllerPort, int registryPort, int reducerPort,
-                           int bridgePort, int snapshotPort, int otaPort, String httpHost, int partitions, Map<String, String> kafkaClientConfig, Duration startTimeout) {
+                           int bridgePort, int snapshotPort, int otaPort, String httpHost, int partitions, Map<String, String> kafkaClientConfig,
+                           Duration startTimeout, int consolePort) {
+        public static final int DEFAULT_CONSOLE_PORT = ConsoleConfig.DEFAULT_HTTP_PORT;
         public static final int DEFAULT_REGISTRY_PORT = 8081;
         public static final int DEFAULT_REDUCER_PORT = 8080;
         public static final int DEFAULT_BRIDGE_PORT = BridgeConfig.DEFAULT_HTTP_PORT;
@@ -488,6 +531,15 @@ public final class Stack implements AutoCloseable {
         public static final int DEFAULT_PARTITIONS = 6;
         public static final String DEFAULT_HTTP_HOST = "localhost";
         public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
+
+        /** Settings whose operators' console listens on any free port. */
+        /** Settings with the coordinators and the console on any free port. */
+        public Settings(final DataDirectory dataDirectory, final int kafkaPort, final int controllerPort, final int registryPort,
+                        final int reducerPort, final int bridgePort, final String httpHost, final int partitions,
+                        final Map<String, String> kafkaClientConfig, final Duration startTimeout) {
+            this(dataDirectory, kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, 0, 0, httpHost, partitions, kafkaClientConfig,
+                    startTimeout, 0);
+        }
 
         public Settings {
             Objects.requireNonNull(dataDirectory, "dataDirectory");

@@ -2,6 +2,8 @@ package io.factfleet.deploy;
 
 import io.factfleet.contracts.ServiceProperties;
 import io.factfleet.core.Hashing;
+import io.factfleet.deploy.cli.LagCommand;
+import io.factfleet.deploy.cli.StateCommand;
 import io.factfleet.simulator.FleetPlan;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -37,8 +39,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "factfleet", mixinStandardHelpOptions = true, version = "FactFleet 0.1.0-SNAPSHOT",
         description = "Signed facts and deterministic maintenance state for offline-first device fleets, on Apache Kafka.",
-        subcommands = {StackMain.Run.class, io.factfleet.deploy.cli.SnapshotCommand.class, io.factfleet.deploy.cli.BackupCommands.Backup.class,
-                io.factfleet.deploy.cli.BackupCommands.Restore.class, io.factfleet.deploy.cli.UpgradeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StackMain.Run.class, StateCommand.class, LagCommand.class, io.factfleet.deploy.cli.SnapshotCommand.class,
+                io.factfleet.deploy.cli.BackupCommands.Backup.class, io.factfleet.deploy.cli.BackupCommands.Restore.class,
+                io.factfleet.deploy.cli.UpgradeCommand.class, CommandLine.HelpCommand.class})
 public final class StackMain implements Runnable {
     /** System property naming the directory of {@code factfleet.log}, read by the logging configuration. */
     public static final String LOG_DIR_PROPERTY = "factfleet.log.dir";
@@ -107,6 +110,9 @@ public final class StackMain implements Runnable {
         @Option(names = "--ota-port", defaultValue = "8083", paramLabel = "PORT",
                 description = "Port of the OTA coordinator's HTTP API; 0 for any free port (default: ${DEFAULT-VALUE}).")
         int otaPort;
+        @Option(names = "--console-port", defaultValue = "8070", paramLabel = "PORT",
+                description = "Port of the operators' console (lag, fleet and rollout pages, /metrics); 0 for any free port (default: ${DEFAULT-VALUE}).")
+        int consolePort;
 
         @Option(names = "--http-host", defaultValue = Stack.Settings.DEFAULT_HTTP_HOST, paramLabel = "HOST",
                 description = "Interface the registry, the reducer and the bridge listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
@@ -176,8 +182,8 @@ public final class StackMain implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--kafka-config is for an existing cluster: also give --bootstrap-servers (or bootstrap.servers in " + kafkaConfig + ")");
             }
-            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, snapshotPort, otaPort, httpHost,
-                    partitions, client, Stack.Settings.DEFAULT_START_TIMEOUT);
+            return new Stack.Settings(new DataDirectory(dataDir), kafkaPort, controllerPort, registryPort, reducerPort, bridgePort, snapshotPort, otaPort,
+                    httpHost, partitions, client, Stack.Settings.DEFAULT_START_TIMEOUT, consolePort);
         }
 
         /**
@@ -249,7 +255,7 @@ public final class StackMain implements Runnable {
                 err.println("FactFleet failed to start: " + e.getMessage());
                 if (String.valueOf(e.getMessage()).contains("already in use")) {
                     err.println("Stop what uses the port, or choose others with --kafka-port, --controller-port, --registry-port, --reducer-port, "
-                            + "--bridge-port, --ota-port.");
+                            + "--bridge-port, --snapshot-port, --ota-port, --console-port.");
                 }
                 err.println("Details: " + settings.dataDirectory().serviceLog());
                 err.flush();
@@ -351,11 +357,16 @@ public final class StackMain implements Runnable {
             rows.add(row("Reducer HTTP API", stack.reducerUrl().toString()));
             rows.add(row("  state of one", "curl " + stack.reducerUrl() + "/authorities/<authority-id>/state"));
             rows.add(row("  health", "curl " + stack.reducerUrl() + "/health"));
+            rows.add(row("  metrics", "curl " + stack.reducerUrl() + "/metrics   (Prometheus; JSON counters at /metrics.json)"));
             rows.add(row("fact-ingest", "factfleet.facts.inbound -> factfleet.facts.journal | factfleet.facts.rejected"));
+            rows.add(row("  metrics", "curl " + stack.ingestMetricsUrl()));
             rows.add(row("Edge bridge", stack.bridgeUrl() + "   (devices' HTTP API: edge-bridge/PROTOCOL.md)"));
             rows.add(row("  health", "curl " + stack.bridgeUrl() + "/health"));
             rows.add(row("  metrics", "curl " + stack.bridgeUrl() + "/metrics"));
+            rows.add(row("Snapshot coordinator", stack.snapshotUrl() + "   (./factfleet snapshot status <authority> --url " + stack.snapshotUrl() + ")"));
             rows.add(row("OTA coordinator", stack.otaUrl() + "   (upgrades: ./factfleet upgrade --ota " + stack.otaUrl() + " status --authority <id>)"));
+            rows.add(row("Operators' console", stack.consoleUrl() + "/lag   (consumer lag; also /fleet, /rollouts)"));
+            rows.add(row("  metrics", "curl " + stack.consoleUrl() + "/metrics"));
             rows.add(row("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey()) + ")"));
             rows.add(row("Data directory", dir.root() + "   (kept across runs; delete it to reset)"));
             rows.add(row("Service log", dir.serviceLog().toString()));

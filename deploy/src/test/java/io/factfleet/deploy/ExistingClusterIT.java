@@ -51,6 +51,7 @@ class ExistingClusterIT {
                 "--bridge-port", "0",
                 "--snapshot-port", "0",
                 "--ota-port", "0",
+                "--console-port", "0",
                 "--partitions", "2");
         final Stack.Settings settings = ((StackMain.Run) parsed.subcommand().commandSpec().userObject()).settings(Map.of());
 

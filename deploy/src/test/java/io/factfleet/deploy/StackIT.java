@@ -83,6 +83,7 @@ class StackIT {
                 "--bridge-port", "0",
                 "--snapshot-port", "0",
                 "--ota-port", "0",
+                "--console-port", "0",
                 "--partitions", "3",
                 "--simulate",
                 "--simulate-authorities", "2",

@@ -67,6 +67,7 @@ public final class EdgeBridgeService implements AutoCloseable {
     private PeerRegistry peers;
     private PendingRelay pending;
     private volatile Producer<String, byte[]> producer;
+    private io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics producerMetrics;
 
     /** A bridge using the schema registry at {@code schema.registry.url}. */
     public EdgeBridgeService(final BridgeConfig config) {
@@ -115,6 +116,7 @@ public final class EdgeBridgeService implements AutoCloseable {
                     new FactSubmission(() -> producer, reducer, config.maxFactBytes(), config.produceTimeout()),
                     reducer, pending, metrics)).start();
             producer = new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer());
+            producerMetrics = metrics.bindProducer(producer);
             final long cleanupMs = config.peerCleanupInterval().toMillis();
             scheduler.scheduleAtFixedRate(() -> {
                 try {
@@ -161,6 +163,10 @@ public final class EdgeBridgeService implements AutoCloseable {
         producer = null;
         if (kafka != null) {
             kafka.close(config.stopGrace());
+        }
+        if (producerMetrics != null) {
+            producerMetrics.close();
+            producerMetrics = null;
         }
         if (http != null) {
             http.stop();

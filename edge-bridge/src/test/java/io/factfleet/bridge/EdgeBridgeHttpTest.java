@@ -561,7 +561,8 @@ class EdgeBridgeHttpTest {
         assertThat(metrics.body()).contains("factfleet_bridge_sessions_active", "factfleet_bridge_sessions_total",
                 "factfleet_bridge_facts_in_total{result=\"accepted\"}", "factfleet_bridge_facts_out_total", "factfleet_bridge_bytes_in_total",
                 "factfleet_bridge_bytes_out_total", "factfleet_bridge_request_seconds_bucket", "factfleet_bridge_errors_total{code=\"MALFORMED_JSON\"}",
-                "factfleet_bridge_peers", "factfleet_bridge_peers_evicted_total", "factfleet_bridge_running 1.0");
+                "factfleet_bridge_peers", "factfleet_bridge_peers_evicted_total", "factfleet_bridge_running 1.0",
+                "kafka_producer_record_send_total", "kafka_producer_request_latency_avg", "kafka_producer_record_error_total");
     }
 
     @Test

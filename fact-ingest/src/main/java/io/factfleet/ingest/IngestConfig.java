@@ -28,6 +28,14 @@ public final class IngestConfig {
     public static final long MAX_FENCE_MILLIS_DEFAULT = 120_000;
     /** URL of the schema registry (FactFleet's or Confluent's). */
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    /**
+     * Port of ingest's small HTTP endpoint ({@code GET /metrics} in Prometheus text, {@code GET /health}); 0 for any free
+     * port. Unset: no HTTP endpoint (embedded uses); {@code IngestMain} defaults it to {@value #DEFAULT_HTTP_PORT}.
+     */
+    public static final String HTTP_PORT = "factfleet.ingest.http.port";
+    public static final int DEFAULT_HTTP_PORT = 8060;
+    /** The interface the HTTP endpoint binds; default {@code 0.0.0.0}. */
+    public static final String HTTP_BIND_HOST = "factfleet.ingest.http.bind.host";
 
     public static Map<String, String> defaults() {
         final Map<String, String> d = new HashMap<>();
@@ -61,6 +69,28 @@ public final class IngestConfig {
             }
         });
         return streams;
+    }
+
+    /** The HTTP endpoint's port, when {@value #HTTP_PORT} is set. */
+    public java.util.OptionalInt httpPort() {
+        final String raw = props.getProperty(HTTP_PORT, "").trim();
+        if (raw.isEmpty()) {
+            return java.util.OptionalInt.empty();
+        }
+        try {
+            final int port = Integer.parseInt(raw);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return java.util.OptionalInt.of(port);
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(HTTP_PORT + " must be a port from 0 (any free port) to 65535, got '" + raw + "'");
+        }
+    }
+
+    /** Every property, the defaults included. */
+    public Properties props() {
+        return props;
     }
 
     public String get(final String key) {

@@ -69,6 +69,20 @@ public final class IngestCounters {
         rejected.get(code).incrementAndGet();
     }
 
+    /**
+     * Registers the counters with {@code registry}: {@code factfleet_ingest_facts_accepted_total},
+     * {@code factfleet_ingest_facts_duplicate_total} and {@code factfleet_ingest_facts_rejected_total{code}}.
+     */
+    public void bindTo(final io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.FunctionCounter.builder("factfleet.ingest.facts.accepted", accepted, AtomicLong::doubleValue)
+                .description("facts admitted to the journal").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("factfleet.ingest.facts.duplicate", duplicates, AtomicLong::doubleValue)
+                .description("facts already admitted that arrived again").register(registry);
+        rejected.forEach((code, count) -> io.micrometer.core.instrument.FunctionCounter
+                .builder("factfleet.ingest.facts.rejected", count, AtomicLong::doubleValue).tag("code", code.name())
+                .description("facts rejected, by reason code").register(registry));
+    }
+
     public long acceptedCount() {
         return accepted.get();
     }

@@ -9,7 +9,7 @@ public final class IngestMain {
     }
 
     public static void main(final String[] args) throws InterruptedException {
-        final IngestService service = new IngestService(ServiceProperties.fromMain(IngestConfig.defaults(), args));
+        final IngestService service = new IngestService(ServiceProperties.fromMain(mainDefaults(), args));
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();
@@ -17,5 +17,12 @@ public final class IngestMain {
         }, "factfleet-ingest-shutdown"));
         service.start();
         stopped.await();
+    }
+
+    /** {@link IngestConfig#defaults()} plus the HTTP endpoint on port {@value IngestConfig#DEFAULT_HTTP_PORT}. */
+    static java.util.Map<String, String> mainDefaults() {
+        final java.util.Map<String, String> defaults = new java.util.HashMap<>(IngestConfig.defaults());
+        defaults.put(IngestConfig.HTTP_PORT, Integer.toString(IngestConfig.DEFAULT_HTTP_PORT));
+        return defaults;
     }
 }

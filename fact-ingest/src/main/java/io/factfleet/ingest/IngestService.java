@@ -4,7 +4,14 @@ import io.factfleet.core.FactAdmission;
 import io.factfleet.core.SignatureVerifier;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SchemaRegistryClient;
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -16,11 +23,17 @@ import org.slf4j.LoggerFactory;
 /** The fact-ingest application: start, stop, and what it has decided. */
 public final class IngestService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
 
     private final IngestConfig config;
     private final SchemaRegistryClient registry;
     private final IngestCounters counters = new IngestCounters();
     private KafkaStreams streams;
+    private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private KafkaStreamsMetrics streamsMetrics;
+    private ScheduledExecutorService metricsRefresh;
+    private Javalin http;
 
     public IngestService(final Properties props) {
         this(props, null);
@@ -50,8 +63,51 @@ public final class IngestService implements AutoCloseable {
             LOG.error("Stream thread failed; replacing it and retrying from the last commit", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        startMetrics();
         streams.start();
         LOG.info("fact-ingest started: application.id={} bootstrap.servers={}", config.get("application.id"), config.get("bootstrap.servers"));
+    }
+
+    /**
+     * Kafka Streams' metrics and the counters in Prometheus form, and (when {@value IngestConfig#HTTP_PORT} is set) the
+     * HTTP endpoint serving them at {@code GET /metrics}, with {@code GET /health}.
+     */
+    private void startMetrics() {
+        counters.bindTo(prometheus);
+        metricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "ingest-metrics-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        // Task and processor-node metrics appear after the assignment; refreshed every few seconds, not every minute.
+        streamsMetrics = new KafkaStreamsMetrics(streams, Tags.empty(), metricsRefresh, METRICS_REFRESH);
+        streamsMetrics.bindTo(prometheus);
+        final java.util.OptionalInt port = config.httpPort();
+        if (port.isPresent()) {
+            final KafkaStreams app = streams;
+            http = Javalin.create(c -> {
+                c.showJavalinBanner = false;
+                c.startupWatcherEnabled = false;
+            });
+            http.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.scrape()));
+            http.get("/health", ctx -> {
+                final KafkaStreams.State state = app.state();
+                ctx.status(state == KafkaStreams.State.RUNNING ? 200 : 503).json(Map.of("status", state.name()));
+            });
+            http.start(config.props().getProperty(IngestConfig.HTTP_BIND_HOST, "0.0.0.0"), port.getAsInt());
+            LOG.info("fact-ingest serving /metrics and /health on port {}", http.port());
+        }
+    }
+
+    /** The Prometheus text exposition of ingest's metrics (also what {@code GET /metrics} answers). */
+    public String scrapeMetrics() {
+        return prometheus.scrape();
+    }
+
+    /** The HTTP endpoint's port, when it is started. */
+    public java.util.OptionalInt httpPort() {
+        final Javalin server = http;
+        return server == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(server.port());
     }
 
     public KafkaStreams.State state() {
@@ -68,9 +124,21 @@ public final class IngestService implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (http != null) {
+            http.stop();
+            http = null;
+        }
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
             streams = null;
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+            streamsMetrics = null;
+        }
+        if (metricsRefresh != null) {
+            metricsRefresh.shutdownNow();
+            metricsRefresh = null;
         }
     }
 }

@@ -21,6 +21,8 @@ import io.factfleet.registry.client.WireFormat;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.ingest.RejectedFact;
 import io.factfleet.testkit.Await;
+import java.net.URI;
+import io.factfleet.testkit.PrometheusText;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -90,6 +92,8 @@ class IngestIT {
         props.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(OPERATOR.publicKey()));
         props.put(IngestConfig.MAX_FACT_BYTES, Integer.toString(MAX_FACT_BYTES));
         props.put("num.stream.threads", "1");
+        props.put(IngestConfig.HTTP_PORT, "0");
+        props.put(IngestConfig.HTTP_BIND_HOST, "127.0.0.1");
         ingest = new IngestService(props);
         ingest.start();
         Await.until("ingest is RUNNING", Duration.ofSeconds(60), () -> ingest.state() == KafkaStreams.State.RUNNING);
@@ -167,6 +171,25 @@ class IngestIT {
         assertThat(rejection.getReasonCode()).isEqualTo(code.name());
         assertThat(rejection.getMessage()).isNotBlank();
         return rejection;
+    }
+
+    @Test
+    void metricsArePrometheusTextWithKafkaStreamsAndIngestFamilies() {
+        final AuthorityGenesis authority = newAuthority();
+        rejectedBetweenGoodFacts(authority, authority.authorityId(), "not a fact".getBytes(), RejectionCode.MALFORMED_WIRE_FORMAT);
+        final List<String> expected = new ArrayList<>(PrometheusText.KAFKA_STREAMS_FAMILIES);
+        expected.addAll(List.of("factfleet_ingest_facts_accepted_total", "factfleet_ingest_facts_duplicate_total", "factfleet_ingest_facts_rejected_total"));
+        final URI metrics = URI.create("http://127.0.0.1:" + ingest.httpPort().orElseThrow() + "/metrics");
+        // Task and node metrics are registered on Micrometer's refresh, a few seconds after the assignment.
+        Await.until("ingest's /metrics has every family", Duration.ofSeconds(60), () -> {
+            final List<String> missing = new ArrayList<>(expected);
+            missing.removeAll(PrometheusText.families(PrometheusText.scrape(metrics)));
+            if (!missing.isEmpty()) {
+                System.out.println("ingest's /metrics lacks " + missing);
+            }
+            return missing.isEmpty();
+        });
+        assertThat(ingest.scrapeMetrics()).contains("factfleet_ingest_facts_rejected_total{code=\"MALFORMED_WIRE_FORMAT\"} ");
     }
 
     @Test

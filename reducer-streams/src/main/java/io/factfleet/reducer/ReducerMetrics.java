@@ -1,5 +1,7 @@
 package io.factfleet.reducer;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -70,6 +72,26 @@ public final class ReducerMetrics {
         rejectionsExpired.incrementAndGet();
     }
 
+    /**
+     * Registers every counter with {@code registry} as {@code factfleet.reducer.<name>} (Prometheus:
+     * {@code factfleet_reducer_facts_folded_total} and so on).
+     */
+    public void bindTo(final MeterRegistry registry) {
+        counter(registry, "facts.folded", "New facts folded into their authority's state", factsFolded);
+        counter(registry, "facts.duplicate", "Facts already in the index that arrived again", duplicateFacts);
+        counter(registry, "refolds", "Authority states reduced again from the whole index", refolds);
+        counter(registry, "facts.pruned", "Facts removed from the index by a tombstone", prunedFacts);
+        counter(registry, "processing.errors", "Records that could not be processed and were skipped", processingErrors);
+        counter(registry, "deserialization.errors", "Records whose value could not be deserialized and were skipped", deserializationErrors);
+        counter(registry, "rejections.recorded", "Rejections from ingest recorded for their fact's status", rejectionsRecorded);
+        counter(registry, "rejections.skipped", "Rejections that could not be recorded", rejectionsSkipped);
+        counter(registry, "rejections.expired", "Recorded rejections deleted after the retention", rejectionsExpired);
+    }
+
+    private static void counter(final MeterRegistry registry, final String name, final String description, final AtomicLong value) {
+        FunctionCounter.builder("factfleet.reducer." + name, value, AtomicLong::doubleValue).description(description).register(registry);
+    }
+
     /** The counters now. */
     public Snapshot snapshot() {
         return new Snapshot(factsFolded.get(), duplicateFacts.get(), refolds.get(), prunedFacts.get(),
@@ -77,7 +99,7 @@ public final class ReducerMetrics {
                 rejectionsExpired.get());
     }
 
-    /** The counters at one moment; the JSON of {@code GET /metrics}. */
+    /** The counters at one moment; the JSON of {@code GET /metrics.json}. */
     public record Snapshot(long factsFolded, long duplicateFacts, long refolds, long prunedFacts,
                            long processingErrors, long deserializationErrors, long rejectionsRecorded,
                            long rejectionsSkipped, long rejectionsExpired) {

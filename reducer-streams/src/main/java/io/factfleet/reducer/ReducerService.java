@@ -1,6 +1,7 @@
 package io.factfleet.reducer;
 
 import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.reducer.internal.AuthorityDirectory;
 import io.factfleet.reducer.internal.AuthorityRouter;
 import io.factfleet.reducer.internal.LocalAuthorityViews;
 import io.factfleet.reducer.internal.ProtocolViews;
@@ -8,6 +9,12 @@ import io.factfleet.reducer.internal.ReducerHttpApi;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SchemaRegistryClient;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -65,6 +72,14 @@ public final class ReducerService implements AutoCloseable {
     private final ReducerConfig config;
     private final SchemaRegistryClient registry;
     private final ReducerMetrics metrics = new ReducerMetrics();
+    private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private KafkaStreamsMetrics streamsMetrics;
+    private final ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+        final Thread t = new Thread(r, "reducer-metrics-refresh");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
 
     private Javalin http;
     private volatile KafkaStreams streams;
@@ -109,7 +124,9 @@ public final class ReducerService implements AutoCloseable {
         final AuthorityRouter router = new AuthorityRouter(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds());
         final LocalAuthorityViews views = new LocalAuthorityViews(() -> streams, () -> describe(self));
         final ProtocolViews protocol = new ProtocolViews(() -> streams, System::currentTimeMillis, config.retryAfterSeconds());
-        http = ReducerHttpApi.create(router, views, protocol, () -> streams, metrics).start(config.httpBindHost(), config.httpPort());
+        final AuthorityDirectory directory = new AuthorityDirectory(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds());
+        metrics.bindTo(prometheus);
+        http = ReducerHttpApi.create(router, views, protocol, directory, () -> streams, metrics, prometheus::scrape).start(config.httpBindHost(), config.httpPort());
         self = advertised(config, http.port());
 
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, describe(self));
@@ -122,6 +139,12 @@ public final class ReducerService implements AutoCloseable {
         });
         app.setStateListener((now, before) -> LOG.info("Reducer {} at {}: {} -> {}", config.applicationId(), describe(self), before, now));
         streams = app;
+        // Kafka Streams' own metrics (threads, tasks, processor nodes, state stores, and its clients' consumer and
+        // producer metrics), as Micrometer gauges and counters: kafka_stream_*, kafka_consumer_*, kafka_producer_*.
+        // Micrometer registers metrics that appear later (tasks, processor nodes, stores) on a refresh, every minute by
+        // default; every few seconds they show up soon after an assignment.
+        streamsMetrics = new KafkaStreamsMetrics(app, Tags.empty(), metricsRefresh, METRICS_REFRESH);
+        streamsMetrics.bindTo(prometheus);
         app.start();
         LOG.info("Reducer {} serving HTTP at {} (bound to {}:{})", config.applicationId(), describe(self), config.httpBindHost(), http.port());
         return this;
@@ -132,6 +155,10 @@ public final class ReducerService implements AutoCloseable {
         final KafkaStreams app = streams;
         if (app != null) {
             app.close(CLOSE_TIMEOUT);
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+            streamsMetrics = null;
         }
         if (http != null) {
             http.stop();

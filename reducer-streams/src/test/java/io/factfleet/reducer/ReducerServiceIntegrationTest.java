@@ -22,6 +22,7 @@ import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.SnapshotProposed;
 import io.factfleet.schema.ingest.RejectedFact;
 import io.factfleet.testkit.Await;
+import io.factfleet.testkit.PrometheusText;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.io.IOException;
 import java.net.URI;
@@ -255,7 +256,56 @@ class ReducerServiceIntegrationTest {
     void healthIsUpOnBothInstances() throws Exception {
         for (final ReducerService instance : List.of(first, second)) {
             Await.until(instance.applicationServer() + " is healthy", FOLD_TIMEOUT, () -> get(instance, "/health").status() == 200);
-            assertThat(get(instance, "/metrics").json().get("streamsState").asText()).isEqualTo("RUNNING");
+            assertThat(get(instance, "/metrics.json").json().get("streamsState").asText()).isEqualTo("RUNNING");
+        }
+    }
+
+    @Test
+    void listingAuthoritiesFromEitherInstanceGivesEveryAuthorityOfBothInstances() throws Exception {
+        for (final ReducerService instance : List.of(first, second)) {
+            Await.until("GET /authorities on " + instance.applicationServer() + " lists every authority", FOLD_TIMEOUT, () -> {
+                final Answer answer = get(instance, "/authorities");
+                if (answer.status() != 200) {
+                    return false;
+                }
+                final Set<String> listed = new HashSet<>();
+                answer.json().get("authorities").forEach(n -> listed.add(n.asText()));
+                return listed.equals(AUTHORITIES.keySet());
+            });
+            final JsonNode body = get(instance, "/authorities").json();
+            assertThat(body.get("instances")).hasSize(2);
+            assertThat(body.get("instances").get(0).asText()).as("the instance asked answers first").isEqualTo(instance.applicationServer());
+        }
+    }
+
+    @Test
+    void aForwardedListingNamesOnlyTheInstancesOwnAuthorities() throws Exception {
+        final Set<String> union = new HashSet<>();
+        int total = 0;
+        for (final ReducerService instance : List.of(first, second)) {
+            final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(instance.httpUri() + "/authorities"))
+                    .header("X-FactFleet-Forwarded", "1").GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            final JsonNode body = JSON.readTree(response.body());
+            assertThat(body.get("instances")).hasSize(1);
+            body.get("authorities").forEach(n -> union.add(n.asText()));
+            total += body.get("authorities").size();
+        }
+        assertThat(union).isEqualTo(AUTHORITIES.keySet());
+        assertThat(total).as("each authority is owned by one instance").isEqualTo(AUTHORITIES.size());
+    }
+
+    @Test
+    void metricsArePrometheusTextWithKafkaStreamsAndReducerFamilies() {
+        final List<String> expected = new ArrayList<>(PrometheusText.KAFKA_STREAMS_FAMILIES);
+        // Two instances and num.standby.replicas=1 (the reducer's default): each holds standby tasks.
+        expected.addAll(PrometheusText.KAFKA_STREAMS_STANDBY_FAMILIES);
+        expected.addAll(List.of("factfleet_reducer_facts_folded_total", "factfleet_reducer_processing_errors_total",
+                "factfleet_reducer_deserialization_errors_total"));
+        for (final ReducerService instance : List.of(first, second)) {
+            // Task and node metrics are registered on Micrometer's refresh, a few seconds after the assignment.
+            Await.until(instance.applicationServer() + "'s /metrics has every family", FOLD_TIMEOUT,
+                    () -> PrometheusText.families(PrometheusText.scrape(URI.create(instance.httpUri() + "/metrics"))).containsAll(expected));
         }
     }
 

@@ -1,5 +1,7 @@
 package io.factfleet.bridge.internal;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.producer.Producer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,7 +20,7 @@ import java.util.function.LongSupplier;
  * {@code factfleet_bridge_bytes_in_total}, {@code factfleet_bridge_bytes_out_total},
  * {@code factfleet_bridge_request_seconds{route,method,status}} (a histogram),
  * {@code factfleet_bridge_errors_total{code}}, {@code factfleet_bridge_peers},
- * {@code factfleet_bridge_peers_evicted_total}, {@code factfleet_bridge_running}.
+ * {@code factfleet_bridge_peers_evicted_total}, {@code factfleet_bridge_running}, and the producer's {@code kafka_producer_*}.
  */
 public final class BridgeMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -75,6 +77,16 @@ public final class BridgeMetrics {
         Timer.builder("factfleet.bridge.request").tag("route", route).tag("method", method).tag("status", String.valueOf(status))
                 .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(120))
                 .description("request latency, long-polls included").register(registry).record(latency);
+    }
+
+    /**
+     * Adds the Kafka producer's own client metrics ({@code kafka_producer_*}: record send rate, request latency, errors,
+     * buffer use) to the scrape; close the answer when the producer closes.
+     */
+    public KafkaClientMetrics bindProducer(final Producer<?, ?> producer) {
+        final KafkaClientMetrics metrics = new KafkaClientMetrics(producer);
+        metrics.bindTo(registry);
+        return metrics;
     }
 
     /** The Prometheus text exposition. */

@@ -22,24 +22,33 @@ public final class ReducerHttpApi {
     static final long MAX_REQUEST_BYTES = 8L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(ReducerHttpApi.class);
     private static final String ANSWERED = "factfleet.answered";
+    /** The Prometheus text exposition format's content type. */
+    public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private ReducerHttpApi() {
     }
 
     /** A Javalin app with the routes, not yet started. */
     public static Javalin create(final AuthorityRouter router, final LocalAuthorityViews views, final ProtocolViews protocol,
-                                 final Supplier<KafkaStreams> streams, final ReducerMetrics metrics) {
+                                 final AuthorityDirectory directory, final Supplier<KafkaStreams> streams, final ReducerMetrics metrics,
+                                 final Supplier<String> prometheusText) {
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
         });
         app.get("/health", ctx -> health(ctx, streams.get()));
+        // Prometheus text for scrapers; the counters as JSON for scripts (what /metrics answered before).
         app.get("/metrics", ctx -> {
+            ctx.attribute(ANSWERED, Boolean.TRUE);
+            ctx.contentType(PROMETHEUS_TEXT).result(prometheusText.get());
+        });
+        app.get("/metrics.json", ctx -> {
             final ObjectNode body = HttpAnswer.JSON.valueToTree(metrics.snapshot());
             body.put("streamsState", stateOf(streams.get()));
             write(ctx, HttpAnswer.ok(body));
         });
+        app.get("/authorities", ctx -> write(ctx, directory.list(ctx.header(AuthorityRouter.FORWARDED_HEADER) != null)));
         app.get("/authorities/{id}/state", ctx -> write(ctx, route(router, ctx, views::state)));
         app.get("/authorities/{id}/merkle", ctx -> write(ctx, route(router, ctx, views::merkle)));
         app.get("/authorities/{id}/facts", ctx -> {

@@ -1,0 +1,33 @@
+package io.factfleet.deploy.cli;
+
+/**
+ * Exit codes of the operator commands ({@code factfleet state}, {@code factfleet lag}, ...), the same for every command so
+ * scripts can rely on them.
+ *
+ * <table>
+ * <caption>exit codes</caption>
+ * <tr><td>0</td><td>done</td></tr>
+ * <tr><td>1</td><td>unexpected failure (a bug or an answer that cannot be read)</td></tr>
+ * <tr><td>2</td><td>bad usage: unknown option, missing or invalid argument (picocli's own code)</td></tr>
+ * <tr><td>3</td><td>a service could not be reached (reducer, console, Kafka)</td></tr>
+ * <tr><td>4</td><td>not found: no such authority</td></tr>
+ * <tr><td>5</td><td>not ready: the service answered 503 (rebalancing, starting); retry</td></tr>
+ * <tr><td>6</td><td>{@code --check} found a problem (for {@code lag}: a group not OK)</td></tr>
+ * </table>
+ */
+public final class ExitCodes {
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+    public static final int UNREACHABLE = 3;
+    public static final int NOT_FOUND = 4;
+    public static final int NOT_READY = 5;
+    public static final int CHECK_FAILED = 6;
+
+    private ExitCodes() {
+    }
+
+    /** The footer every command's help shows. */
+    public static final String[] HELP_FOOTER = {"", "Exit codes: 0 done, 1 unexpected failure, 2 bad usage, 3 service unreachable, "
+            + "4 not found, 5 service not ready (503, retry), 6 --check found a problem."};
+}

@@ -1,0 +1,59 @@
+package io.factfleet.deploy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** GETs JSON for the operator commands and turns failures into a {@link CommandFailure} with an exit code. */
+final class OperatorHttp {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private OperatorHttp() {
+    }
+
+    /** A failure with its exit code and a message for the operator. */
+    static final class CommandFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int exitCode;
+
+        CommandFailure(final int exitCode, final String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+    }
+
+    static JsonNode get(final URI uri, final String service) throws CommandFailure {
+        final HttpResponse<String> response;
+        try {
+            response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).header("Accept", "application/json").GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (final IOException e) {
+            throw new CommandFailure(ExitCodes.UNREACHABLE, "cannot reach the " + service + " at " + uri + " (" + e + "); is it running? "
+                    + "(./factfleet run starts it)");
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure(ExitCodes.FAILURE, "interrupted");
+        }
+        JsonNode body = null;
+        try {
+            body = JSON.readTree(response.body());
+        } catch (final IOException e) {
+            if (response.statusCode() == 200) {
+                throw new CommandFailure(ExitCodes.FAILURE, "the " + service + " at " + uri + " answered something that is not JSON");
+            }
+        }
+        final String message = body != null && body.hasNonNull("message") ? body.get("message").asText() : response.body();
+        return switch (response.statusCode()) {
+            case 200 -> body;
+            case 404 -> throw new CommandFailure(ExitCodes.NOT_FOUND, message);
+            case 503 -> throw new CommandFailure(ExitCodes.NOT_READY, "the " + service + " is not ready: " + message + " (retry in a few seconds)");
+            default -> throw new CommandFailure(ExitCodes.FAILURE, "the " + service + " answered HTTP " + response.statusCode() + ": " + message);
+        };
+    }
+}

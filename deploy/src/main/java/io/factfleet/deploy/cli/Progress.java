@@ -1,0 +1,68 @@
+package io.factfleet.deploy.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * A progress bar for long operator commands (sampling lag, watching a rollout, a backup or a restore), drawn on the
+ * command's error stream so that {@code --output json} on standard output stays clean. A thin wrapper of
+ * me.tongfei:progressbar; close it (try-with-resources) to finish the line.
+ *
+ * <pre>{@code
+ * try (Progress progress = Progress.start(err, "Sampling lag", samples)) {
+ *     for (...) { ...; progress.step(); }
+ * }
+ * }</pre>
+ */
+public final class Progress implements AutoCloseable {
+    private final ProgressBar bar;
+
+    private Progress(final ProgressBar bar) {
+        this.bar = bar;
+    }
+
+    /** A bar of {@code max} steps named {@code task}, redrawn at most every 200 ms. */
+    public static Progress start(final PrintWriter err, final String task, final long max) {
+        return new Progress(new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(200).setMaxRenderedLength(100).showSpeed().setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
+                .setConsumer(new DelegatingProgressBarConsumer(line -> {
+                    err.print('\r');
+                    err.print(line);
+                    err.flush();
+                }, 100)).build());
+    }
+
+    /** One step done. */
+    public void step() {
+        bar.step();
+    }
+
+    /** Sets how far it is (for progress measured rather than counted). */
+    public void stepTo(final long done) {
+        bar.stepTo(done);
+    }
+
+    /** Changes the total (a rollout whose device count became known). */
+    public void maxHint(final long max) {
+        bar.maxHint(max);
+    }
+
+    /** A note after the bar (the current wave, the current phase). */
+    public void extraMessage(final String message) {
+        bar.setExtraMessage(message);
+    }
+
+    /** How long it has run. */
+    public Duration elapsed() {
+        return bar.getTotalElapsed();
+    }
+
+    @Override
+    public void close() {
+        bar.close();
+    }
+}
