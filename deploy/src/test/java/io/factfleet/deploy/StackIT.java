@@ -267,9 +267,10 @@ class StackIT {
             assertThat(status.exit()).isZero();
             assertThat(JSON.readTree(status.out()).path("lastSnapshot").path("proposalId").asText()).startsWith("snap-");
             final Cli unknown = cli("snapshot", "propose", "nobody-here", "--url", snapshots);
-            assertThat(unknown.exit()).isEqualTo(2);
+            assertThat(unknown.exit()).isEqualTo(io.factfleet.deploy.cli.ExitCodes.NOT_FOUND);
             assertThat(unknown.err()).contains("UNKNOWN_AUTHORITY");
-            assertThat(cli("snapshot", "status", demo.authorityId(), "--url", "http://127.0.0.1:1").exit()).isEqualTo(4);
+            assertThat(cli("snapshot", "status", demo.authorityId(), "--url", "http://127.0.0.1:1").exit())
+                    .isEqualTo(io.factfleet.deploy.cli.ExitCodes.UNREACHABLE);
         } finally {
             approving.set(false);
             honestDevices.join();
@@ -294,7 +295,7 @@ class StackIT {
         Files.write(tampered, bytes);
         final Cli refused = cli("restore", "--in", tampered.toString(), "--verify-only", "--operator-key", operator,
                 "--passphrase-file", passphrase.toString());
-        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.exit()).isEqualTo(io.factfleet.deploy.cli.ExitCodes.REFUSED);
         assertThat(refused.err()).contains("BACKUP_TAMPERED");
     }
 

@@ -128,6 +128,24 @@ public final class BridgeClient {
                 request.length + raw.authorizationBytes(), raw.body().length - factBytes);
     }
 
+    /** The authority's latest snapshot as the bridge relays it (unverified: the caller verifies it). */
+    public record Snapshot(String proposalId, byte[] pointer, byte[] blob) {
+    }
+
+    /** The latest snapshot, or empty when the authority has none (NO_SNAPSHOT). */
+    public java.util.Optional<Snapshot> snapshot() {
+        try {
+            final JsonNode a = send("GET", "/v1/authorities/" + authorityId + "/snapshot", new byte[0], null, Duration.ofSeconds(60)).body;
+            return java.util.Optional.of(new Snapshot(a.path("proposalId").asText(), java.util.Base64.getDecoder().decode(a.path("pointer").asText()),
+                    java.util.Base64.getDecoder().decode(a.path("blob").asText())));
+        } catch (final BridgeException e) {
+            if ("NO_SNAPSHOT".equals(e.code())) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     public List<FactStatus> statuses(final List<String> factIds) {
         final ObjectNode body = JSON.createObjectNode();
         final ArrayNode ids = body.putArray("factIds");

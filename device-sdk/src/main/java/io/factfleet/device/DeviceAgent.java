@@ -151,7 +151,7 @@ public final class DeviceAgent implements AutoCloseable {
             if (p.getStatus() != io.factfleet.schema.state.ProposalStatus.OPEN || answered.contains(p.getProposalId())) {
                 continue;
             }
-            final byte[] mine = io.factfleet.core.Snapshots.prefixDigest(REDUCER, authorityId, null, replica.facts(), p.getProposalId());
+            final byte[] mine = io.factfleet.core.Snapshots.prefixDigest(REDUCER, authorityId, replica.base(), replica.facts(), p.getProposalId());
             if (Arrays.equals(mine, io.factfleet.core.Canonical.array(p.getPrefixDigest()))) {
                 approveSnapshot(p.getProposalId(), p.getTargetEpoch(), mine);
                 approvedHere.add(p.getProposalId());
@@ -258,6 +258,80 @@ public final class DeviceAgent implements AutoCloseable {
      * equals the server's or a bounded number of rounds passed.
      */
     public SyncReport sync() {
+        if (replica.isEmpty()) {
+            hydrateFromSnapshot();
+        }
+        final SyncReport report = syncRounds();
+        if (!report.inSync() && compactToSnapshot()) {
+            // The server garbage-collected a snapshot's prefix: compacted, this replica's root can match again.
+            final SyncReport again = syncRounds();
+            return new SyncReport(report.roundTrips() + again.roundTrips() + 1, report.overheadBytes() + again.overheadBytes(),
+                    report.factsReceived() + again.factsReceived(), again.inSync(), again.mode() + "+snapshot");
+        }
+        return report;
+    }
+
+    /**
+     * Operator public keys (key id to key) this device trusts: with them a device that starts empty verifies the
+     * authority's latest snapshot (its roster chain from an operator-signed genesis, then its certificate) and
+     * hydrates from it instead of replaying a journal whose prefix was garbage collected.
+     */
+    public DeviceAgent trustOperatorKeys(final Map<String, byte[]> operatorKeys) {
+        this.operatorKeys = Map.copyOf(operatorKeys);
+        return this;
+    }
+
+    private Map<String, byte[]> operatorKeys = Map.of();
+
+    /** An empty replica: restore from the latest snapshot, verified against the trusted operator keys. */
+    private void hydrateFromSnapshot() {
+        final java.util.Optional<BridgeClient.Snapshot> snapshot = bridge.snapshot();
+        if (snapshot.isEmpty()) {
+            return; // no snapshot: the journal still holds every fact
+        }
+        if (operatorKeys.isEmpty()) {
+            throw new BridgeException(0, "SNAPSHOT_UNTRUSTED", "authority " + authorityId + " has snapshot " + snapshot.get().proposalId()
+                    + " and its prefix may be garbage collected; give this device the operator's public key (trustOperatorKeys) "
+                    + "so that it can verify the snapshot and start from it", null);
+        }
+        final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(snapshot.get().pointer(),
+                io.factfleet.schema.snapshot.SnapshotPointer.class);
+        final io.factfleet.schema.snapshot.SnapshotBlob blob = io.factfleet.core.Canonical.decode(snapshot.get().blob(),
+                io.factfleet.schema.snapshot.SnapshotBlob.class);
+        final FactEnvelope completion = io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class);
+        final io.factfleet.core.SignatureVerifier verifier = io.factfleet.core.SignatureVerifier.bouncyCastle();
+        final io.factfleet.core.Snapshots.Verified verified = io.factfleet.core.Snapshots.verify(blob,
+                io.factfleet.core.Snapshots.cid(snapshot.get().blob()), completion, new io.factfleet.core.FactAdmission(operatorKeys, verifier), verifier);
+        replica.compactTo(pointer.getProposalId(), verified.state(), verified.coveredFactIds());
+    }
+
+    /**
+     * When the replica's state names a completed snapshot it is not compacted to, fetch the latest snapshot,
+     * verify its certificate against this replica's own roster, and compact to it. Returns whether it did.
+     */
+    private boolean compactToSnapshot() {
+        final io.factfleet.schema.state.SnapshotRef last = replica.state().getLastSnapshot();
+        if (last == null || last.getProposalId().equals(replica.snapshotProposalId().orElse(null))) {
+            return false;
+        }
+        final java.util.Optional<BridgeClient.Snapshot> snapshot = bridge.snapshot();
+        if (snapshot.isEmpty() || snapshot.get().proposalId().equals(replica.snapshotProposalId().orElse(null))) {
+            return false;
+        }
+        final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(snapshot.get().pointer(),
+                io.factfleet.schema.snapshot.SnapshotPointer.class);
+        final io.factfleet.schema.snapshot.SnapshotBlob blob = io.factfleet.core.Canonical.decode(snapshot.get().blob(),
+                io.factfleet.schema.snapshot.SnapshotBlob.class);
+        final FactEnvelope completion = io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class);
+        final io.factfleet.schema.state.MaintenanceState state = io.factfleet.core.Snapshots.verifyAgainst(blob,
+                io.factfleet.core.Snapshots.cid(snapshot.get().blob()), completion, replica.state(), io.factfleet.core.SignatureVerifier.bouncyCastle());
+        final List<byte[]> covered = new ArrayList<>();
+        blob.getCoveredFactIds().forEach(b -> covered.add(io.factfleet.core.Canonical.array(b)));
+        replica.compactTo(pointer.getProposalId(), state, covered);
+        return true;
+    }
+
+    private SyncReport syncRounds() {
         int rounds = 0;
         long overhead = 0;
         int received = 0;

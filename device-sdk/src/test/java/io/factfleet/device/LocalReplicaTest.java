@@ -57,6 +57,28 @@ class LocalReplicaTest {
     }
 
     @Test
+    void aReplicaCompactedToASnapshotKeepsItsDigestAcrossAReopenAndHoldsOnlyTheTail(@TempDir final Path dir) {
+        final List<FactEnvelope> prefix = FACTS.subList(0, 8);
+        final List<FactEnvelope> tail = FACTS.subList(8, FACTS.size());
+        final byte[] full = StateDigest.of(Reducer.standard().reduce(AUTHORITY.authorityId(), FACTS));
+        try (LocalReplica replica = LocalReplica.open(dir.resolve("replica.db"), AUTHORITY.authorityId(), Reducer.standard())) {
+            FACTS.forEach(replica::add);
+            replica.compactTo("p1", Reducer.standard().reduce(AUTHORITY.authorityId(), prefix), prefix.stream().map(Facts::id).toList());
+            assertThat(replica.digest()).isEqualTo(full);
+        }
+        try (LocalReplica replica = LocalReplica.open(dir.resolve("replica.db"), AUTHORITY.authorityId(), Reducer.standard())) {
+            assertThat(replica.digest()).isEqualTo(full);
+            assertThat(replica.size()).isEqualTo(tail.size());
+            assertThat(replica.snapshotProposalId()).contains("p1");
+            assertThat(replica.merkleRoot()).as("the root covers the tail, as the server's does after garbage collection")
+                    .isEqualTo(MerkleRoot.of(tail.stream().map(Facts::id).toList()));
+            assertThat(replica.contains(Facts.idHex(prefix.get(3)))).isTrue();
+            assertThat(replica.add(prefix.get(3))).as("a covered fact is known").isFalse();
+            assertThat(replica.digest()).isEqualTo(full);
+        }
+    }
+
+    @Test
     void aKnownFactIsNotAddedTwice(@TempDir final Path dir) {
         try (LocalReplica replica = LocalReplica.open(dir.resolve("replica.db"), AUTHORITY.authorityId(), Reducer.standard())) {
             assertThat(replica.add(FACTS.get(0))).isTrue();

@@ -62,6 +62,8 @@ public enum BridgeError {
      * in {@code X-FactFleet-Installed} once upgraded.
      */
     UPGRADE_REQUIRED(426),
+    /** The authority has no completed snapshot: sync from the start instead. */
+    NO_SNAPSHOT(404),
     /** The reducer knows no such authority. */
     UNKNOWN_AUTHORITY(404),
     /** No such endpoint. */

@@ -229,6 +229,35 @@ public final class Snapshots {
         return new Verified(state, roster, ids, completion);
     }
 
+    /**
+     * Verifies a blob for a replica that already trusts a roster (a device compacting its own replica):
+     * the completion must name this blob and its digest, and its certificate must hold M distinct valid
+     * signatures of {@code trusted}'s roster at the snapshot's epoch. No operator key is needed: the
+     * replica's own roster vouches for the digest.
+     *
+     * @throws SnapshotException with a code and a message
+     */
+    public static MaintenanceState verifyAgainst(final SnapshotBlob blob, final String blobCid, final FactEnvelope completionFact,
+                                                 final MaintenanceState trusted, final SignatureVerifier verifier) {
+        if (!(completionFact.getBody().getPayload() instanceof SnapshotCompleted completion)) {
+            throw new SnapshotException("NOT_A_COMPLETION", "the snapshot's completion fact is a " + Facts.kind(completionFact));
+        }
+        final SnapshotStatement s = completion.getStatement();
+        if (!s.getAuthorityId().equals(trusted.getAuthorityId()) || !blob.getAuthorityId().equals(trusted.getAuthorityId())) {
+            throw new SnapshotException("AUTHORITY_MISMATCH", "the snapshot is for authority " + s.getAuthorityId());
+        }
+        if (!completion.getBlobCid().equals(blobCid) || !Arrays.equals(Canonical.array(s.getDigest()), digestOf(blob))) {
+            throw new SnapshotException("DIGEST_MISMATCH", "the blob is not the one its completion certifies");
+        }
+        final RosterAtEpoch atEpoch = Rosters.at(trusted, s.getEpoch()).orElseThrow(() ->
+                new SnapshotException("UNKNOWN_EPOCH", "this replica knows no roster at the snapshot's epoch " + s.getEpoch()));
+        final ThresholdCertificates.Check check = ThresholdCertificates.verify(completion.getCertificate(), s, atEpoch, verifier);
+        if (!check.valid()) {
+            throw new SnapshotException("CERTIFICATE_INVALID", check.describe());
+        }
+        return stateOf(blob);
+    }
+
     /** A snapshot that cannot be trusted or read; {@link #code()} is stable, the message says what to do. */
     public static final class SnapshotException extends RuntimeException {
         private final String code;

@@ -91,6 +91,9 @@ class ReducerServiceIntegrationTest {
     static void startReducersAndProduceFacts() throws Exception {
         KAFKA.createTopic(FactFleetTopics.JOURNAL.name(), PARTITIONS, 1, FactFleetTopics.JOURNAL.configs());
         KAFKA.createTopic(FactFleetTopics.REJECTED.name(), PARTITIONS, 1, FactFleetTopics.REJECTED.configs());
+        // The reducer mirrors the snapshot topics in global stores (hydration of authorities restored from a snapshot).
+        KAFKA.createTopic(FactFleetTopics.SNAPSHOTS.name(), 1, 1, FactFleetTopics.SNAPSHOTS.configs());
+        KAFKA.createTopic(FactFleetTopics.SNAPSHOT_BLOBS.name(), 1, 1, FactFleetTopics.SNAPSHOT_BLOBS.configs());
         final Properties registryProps = new Properties();
         registryProps.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.setProperty("listeners", "http://127.0.0.1:0");

@@ -269,6 +269,23 @@ class SnapshotCoordinatorIT {
                 return freshState != null && fullState != null && freshState.path("digest").asText().equals(fullState.path("digest").asText());
             });
             assertThat(reducerState(fresh).path("state").path("lastSnapshot").path("proposalId").asText()).isEqualTo(proposalId);
+
+            // Devices after garbage collection. One that kept every fact compacts to the snapshot (verified against its own
+            // roster) and is in sync again; one that starts empty verifies the snapshot against the operator key and hydrates.
+            final String serverDigest = reducerState(reducer).path("digest").asText();
+            final DeviceAgent.SyncReport kept = agents.get(0).sync();
+            assertThat(kept.inSync()).as(kept.toString()).isTrue();
+            assertThat(agents.get(0).replica().snapshotProposalId()).contains(proposalId);
+            assertThat(Hashing.hex(agents.get(0).replica().digest())).isEqualTo(serverDigest);
+            try (DeviceAgent empty = DeviceAgent.open(A, FLEET.deviceIds().get(3), FLEET.deviceKeys().get(3), dir.resolve("device-3-new"),
+                    bridge.uri(), new io.factfleet.device.Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)), System::currentTimeMillis)) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(empty::sync).hasMessageContaining("SNAPSHOT_UNTRUSTED");
+                empty.trustOperatorKeys(Map.of(OPERATOR.keyId(), OPERATOR.publicKey()));
+                final DeviceAgent.SyncReport restored = empty.sync();
+                assertThat(restored.inSync()).as(restored.toString()).isTrue();
+                assertThat(empty.replica().snapshotProposalId()).contains(proposalId);
+                assertThat(Hashing.hex(empty.replica().digest())).isEqualTo(serverDigest);
+            }
         } finally {
             agents.forEach(DeviceAgent::close);
         }

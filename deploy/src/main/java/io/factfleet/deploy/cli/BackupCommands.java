@@ -32,8 +32,8 @@ import picocli.CommandLine.Parameters;
  * snapshot-coordinator's README). The passphrase comes from {@code --passphrase-file} or the
  * {@code FACTFLEET_BACKUP_PASSPHRASE} environment variable, never from the command line.
  *
- * <p>Exit codes: 0 done, 2 refused (tampered archive, wrong passphrase, untrusted roster, authority already in the
- * target, bad options), 4 Kafka or the registry cannot be reached.
+ * <p>Exit codes ({@link ExitCodes}): 0 done, 2 bad usage, 7 refused (tampered archive, wrong passphrase, untrusted roster,
+ * authority already in the target, an existing output file), 3 Kafka or the registry cannot be reached.
  */
 public final class BackupCommands {
     public static final String PASSPHRASE_ENV = "FACTFLEET_BACKUP_PASSPHRASE";
@@ -92,7 +92,8 @@ public final class BackupCommands {
 
         int refused(final RuntimeException e) {
             err().println("factfleet: " + e.getMessage());
-            return e instanceof BackupException b && (b.code().equals("KAFKA_UNAVAILABLE") || b.code().equals("MISSING_TOPIC")) ? 4 : 2;
+            return e instanceof BackupException b && (b.code().equals("KAFKA_UNAVAILABLE") || b.code().equals("MISSING_TOPIC"))
+                    ? ExitCodes.UNREACHABLE : ExitCodes.REFUSED;
         }
 
         void progress(final String what, final long done, final long total) {
@@ -121,7 +122,7 @@ public final class BackupCommands {
             final char[] passphrase = passphrase();
             if (Files.exists(out)) {
                 err().println("factfleet: " + out + " exists; choose another --out");
-                return 2;
+                return ExitCodes.REFUSED;
             }
             final BackupContents contents;
             try {

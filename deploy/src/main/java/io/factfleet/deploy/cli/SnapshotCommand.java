@@ -19,16 +19,17 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code factfleet snapshot propose|status|watch}: talks to the snapshot coordinator's HTTP API.
  *
- * <p>Exit codes: 0 done (completed, or the status printed), 2 refused (for example PROPOSAL_OPEN,
- * UNKNOWN_AUTHORITY), 3 the proposal aborted or the wait timed out, 4 the coordinator cannot be reached.
+ * <p>Exit codes ({@link ExitCodes}): 0 done (completed, or the status printed), 4 no such authority, 7 refused (for
+ * example PROPOSAL_OPEN, NO_ADMIN_KEY), 8 the proposal aborted or the wait timed out, 3 the coordinator cannot be reached,
+ * 5 it is rebalancing (retry).
  */
-@Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Propose, inspect and watch snapshots of an authority.",
+@Command(name = "snapshot", mixinStandardHelpOptions = true, footer = {"", "Exit codes: 0 done, 2 bad usage, 3 unreachable, 4 no such authority, 5 not ready (retry), 7 refused, 8 aborted or timed out."}, description = "Propose, inspect and watch snapshots of an authority.",
         subcommands = {SnapshotCommand.Propose.class, SnapshotCommand.Status.class, SnapshotCommand.Watch.class})
 public final class SnapshotCommand implements Runnable {
-    public static final int OK = 0;
-    public static final int REFUSED = 2;
-    public static final int FAILED = 3;
-    public static final int UNREACHABLE = 4;
+    public static final int OK = ExitCodes.OK;
+    public static final int REFUSED = ExitCodes.REFUSED;
+    public static final int FAILED = ExitCodes.DID_NOT_COMPLETE;
+    public static final int UNREACHABLE = ExitCodes.UNREACHABLE;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @CommandLine.Spec
@@ -92,7 +93,7 @@ public final class SnapshotCommand implements Runnable {
             } else {
                 err().println("factfleet: refused (HTTP " + e.status + "): " + describe(e.body));
             }
-            return REFUSED;
+            return e.status == 404 ? ExitCodes.NOT_FOUND : e.status == 503 ? ExitCodes.NOT_READY : REFUSED;
         }
 
         /** Watches the authority until {@code proposalId} (or any open proposal, if null) completes or aborts. */

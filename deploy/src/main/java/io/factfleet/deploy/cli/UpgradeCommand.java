@@ -23,9 +23,9 @@ import picocli.CommandLine.ParentCommand;
  * {@code factfleet upgrade ...}: upgrades through the OTA coordinator's HTTP API
  * (ota-coordinator/README.md).
  *
- * <p>Exit codes: 0 done (for {@code watch}: the rollout COMPLETED); 1 the coordinator refused the
- * request (the message says why); 2 usage error; 3 {@code watch}: the rollout HALTED; 4 {@code watch}:
- * the rollout was CANCELLED; 5 the coordinator could not be reached.
+ * <p>Exit codes ({@link ExitCodes}): 0 done (for {@code watch}: the rollout COMPLETED); 7 the coordinator refused the
+ * request (the message says why); 2 usage error; 8 {@code watch}: the rollout HALTED; 9 {@code watch}:
+ * the rollout was CANCELLED; 3 the coordinator could not be reached.
  */
 @Command(name = "upgrade", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Propose, watch and steer upgrades through the OTA coordinator.",
@@ -33,10 +33,10 @@ import picocli.CommandLine.ParentCommand;
                 UpgradeCommand.Approve.class, UpgradeCommand.Pause.class, UpgradeCommand.Resume.class, UpgradeCommand.Cancel.class})
 public final class UpgradeCommand implements Runnable {
     public static final int OK = 0;
-    public static final int REFUSED = 1;
-    public static final int HALTED = 3;
-    public static final int CANCELLED = 4;
-    public static final int UNREACHABLE = 5;
+    public static final int REFUSED = ExitCodes.REFUSED;
+    public static final int HALTED = ExitCodes.DID_NOT_COMPLETE;
+    public static final int CANCELLED = ExitCodes.CANCELLED;
+    public static final int UNREACHABLE = ExitCodes.UNREACHABLE;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--ota", defaultValue = "http://localhost:8083", description = "the OTA coordinator's URL (default ${DEFAULT-VALUE})")

@@ -89,6 +89,7 @@ public final class BridgeHttpApi {
         app.get("/v1/authorities/{authorityId}/facts/{factId}/status", api::factStatus);
         app.post("/v1/authorities/{authorityId}/facts/status", api::factStatuses);
         app.post("/v1/authorities/{authorityId}/sync", api::sync);
+        app.get("/v1/authorities/{authorityId}/snapshot", api::snapshot);
         app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending", api::pending);
         app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending/events", api::pendingEvents);
         app.exception(DeviceAuthenticator.AttributedException.class, (e, ctx) -> {
@@ -280,6 +281,12 @@ public final class BridgeHttpApi {
         }
         final Caller caller = ctx.attribute(CALLER);
         write(ctx, 200, d.reducer().get("/authorities/" + caller.authorityId() + "/facts/" + factId + "/status"));
+    }
+
+    /** The authority's latest snapshot (pointer and blob, base64), relayed from the reducer; the device verifies it. */
+    private void snapshot(final Context ctx) {
+        final Caller caller = ctx.attribute(CALLER);
+        write(ctx, 200, d.reducer().get("/authorities/" + caller.authorityId() + "/snapshot"));
     }
 
     private void factStatuses(final Context ctx) {

@@ -92,6 +92,9 @@ public final class ReducerClient {
         if (status == 404 && BridgeError.UNKNOWN_AUTHORITY.name().equals(code)) {
             return throwing(ApiException.of(BridgeError.UNKNOWN_AUTHORITY, message));
         }
+        if (status == 404 && BridgeError.NO_SNAPSHOT.name().equals(code)) {
+            return throwing(ApiException.of(BridgeError.NO_SNAPSHOT, message));
+        }
         if (status == 503 && BridgeError.STORE_REBALANCING.name().equals(code)) {
             return throwing(ApiException.of(BridgeError.STORE_REBALANCING, message).retryAfter(retryAfter));
         }

@@ -60,6 +60,8 @@ public record HttpAnswer(int status, byte[] body, Map<String, String> headers) {
         STORE_REBALANCING,
         /** No fact of this authority was ever folded. */
         UNKNOWN_AUTHORITY,
+        /** The authority has no completed snapshot. */
+        NO_SNAPSHOT,
         /** The {@code after} cursor names no indexed fact of the authority. */
         UNKNOWN_CURSOR,
         /** A query parameter or the request body is malformed. */

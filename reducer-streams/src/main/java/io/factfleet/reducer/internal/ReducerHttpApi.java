@@ -28,6 +28,42 @@ public final class ReducerHttpApi {
     private ReducerHttpApi() {
     }
 
+    /** {@code {authorityId, pointer: base64 SnapshotPointer, blob: base64 SnapshotBlob}}, or 404 NO_SNAPSHOT. */
+    static HttpAnswer snapshot(final KafkaStreams streams, final String authorityId) {
+        if (streams == null || streams.state() != KafkaStreams.State.RUNNING) {
+            return HttpAnswer.error(503, HttpAnswer.ErrorCode.NOT_RUNNING, "the reducer is not running yet");
+        }
+        final org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, byte[]> pointers = streams.store(
+                org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(io.factfleet.reducer.ReducerTopology.SNAPSHOTS.pointerStore(),
+                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        final byte[] pointerBytes = pointers.get(authorityId);
+        if (pointerBytes == null) {
+            return HttpAnswer.error(404, HttpAnswer.ErrorCode.NO_SNAPSHOT, "authority " + authorityId + " has no completed snapshot");
+        }
+        final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(pointerBytes,
+                io.factfleet.schema.snapshot.SnapshotPointer.class);
+        final org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, byte[]> blobs = streams.store(
+                org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(io.factfleet.reducer.ReducerTopology.SNAPSHOTS.blobStore(),
+                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        final java.util.List<io.factfleet.schema.snapshot.BlobChunk> chunks = new java.util.ArrayList<>();
+        final String prefix = pointer.getBlobCid() + "/";
+        try (org.apache.kafka.streams.state.KeyValueIterator<String, byte[]> it = blobs.range(prefix, prefix + Character.MAX_VALUE)) {
+            it.forEachRemaining(kv -> chunks.add(io.factfleet.core.Canonical.decode(kv.value, io.factfleet.schema.snapshot.BlobChunk.class)));
+        }
+        final byte[] blob;
+        try {
+            blob = io.factfleet.core.Snapshots.assemble(pointer.getBlobCid(), chunks);
+        } catch (final io.factfleet.core.Snapshots.SnapshotException e) {
+            return HttpAnswer.error(503, HttpAnswer.ErrorCode.STORE_REBALANCING, e.getMessage() + "; retry shortly");
+        }
+        final ObjectNode body = HttpAnswer.JSON.createObjectNode();
+        body.put("authorityId", authorityId);
+        body.put("proposalId", pointer.getProposalId());
+        body.put("pointer", java.util.Base64.getEncoder().encodeToString(pointerBytes));
+        body.put("blob", java.util.Base64.getEncoder().encodeToString(blob));
+        return HttpAnswer.ok(body);
+    }
+
     /** A Javalin app with the routes, not yet started. */
     public static Javalin create(final AuthorityRouter router, final LocalAuthorityViews views, final ProtocolViews protocol,
                                  final AuthorityDirectory directory, final Supplier<KafkaStreams> streams, final ReducerMetrics metrics,
@@ -51,6 +87,9 @@ public final class ReducerHttpApi {
         app.get("/authorities", ctx -> write(ctx, directory.list(ctx.header(AuthorityRouter.FORWARDED_HEADER) != null)));
         app.get("/authorities/{id}/state", ctx -> write(ctx, route(router, ctx, views::state)));
         app.get("/authorities/{id}/merkle", ctx -> write(ctx, route(router, ctx, views::merkle)));
+        // The latest snapshot from the global stores (any instance answers): what a device that starts empty, or
+        // compacts, hydrates from after verifying it.
+        app.get("/authorities/{id}/snapshot", ctx -> write(ctx, snapshot(streams.get(), ctx.pathParam("id"))));
         app.get("/authorities/{id}/facts", ctx -> {
             final String after = emptyToNull(ctx.queryParam("after"));
             if (after != null && !FactKeys.isFactIdHex(after)) {
