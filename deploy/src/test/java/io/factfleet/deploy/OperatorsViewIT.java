@@ -90,7 +90,8 @@ class OperatorsViewIT {
         fleet.path("authorities").forEach(a -> authorities.add(a.path("authorityId").asText()));
         assertThat(authorities).contains(demo.authorityId());
         assertThat(fleet.path("html").asText()).contains("data-authority=\"" + demo.authorityId() + "\"");
-        assertThat(getJson(URI.create(stack.consoleUrl() + "/api/rollouts")).path("source").asText()).isEqualTo("reducer");
+        // The stack gives the console the OTA coordinator's URL: rollouts come wave by wave from it.
+        assertThat(getJson(URI.create(stack.consoleUrl() + "/api/rollouts")).path("source").asText()).isEqualTo("ota-coordinator");
 
         final HeadlessChromium chromium = HeadlessChromium.find(chromiumProfile).orElse(null);
         Assumptions.assumeTrue(chromium != null, "chromium is not installed (apt-get install chromium; .ci/run installs it): no screenshots");
@@ -108,13 +109,17 @@ class OperatorsViewIT {
         HTTP.send(HttpRequest.newBuilder(URI.create(stack.bridgeUrl() + "/v1/authorities/" + demo.authorityId() + "/roster")).build(),
                 HttpResponse.BodyHandlers.ofString());
         final Map<String, URI> services = Map.of("fact-ingest", stack.ingestMetricsUrl(), "reducer", URI.create(stack.reducerUrl() + "/metrics"),
-                "edge bridge", URI.create(stack.bridgeUrl() + "/metrics"), "console", URI.create(stack.consoleUrl() + "/metrics"));
+                "edge bridge", URI.create(stack.bridgeUrl() + "/metrics"), "console", URI.create(stack.consoleUrl() + "/metrics"),
+                "snapshot coordinator", URI.create(stack.snapshotUrl() + "/metrics"), "OTA coordinator", URI.create(stack.otaUrl() + "/metrics"));
         final Map<String, List<String>> required = Map.of(
                 "fact-ingest", with(PrometheusText.KAFKA_STREAMS_FAMILIES, "factfleet_ingest_facts_accepted_total"),
                 "reducer", with(PrometheusText.KAFKA_STREAMS_FAMILIES, "factfleet_reducer_facts_folded_total"),
                 "edge bridge", List.of("factfleet_bridge_sessions_active", "factfleet_bridge_errors_total", "kafka_producer_record_send_total"),
                 "console", List.of("factfleet_console_lag_records", "factfleet_console_lag_time_seconds", "factfleet_console_lag_status",
-                        "factfleet_console_group_status"));
+                        "factfleet_console_group_status"),
+                "snapshot coordinator", with(PrometheusText.KAFKA_STREAMS_FAMILIES, "factfleet_snapshot_completed_total",
+                        "factfleet_snapshot_aborted_total", "factfleet_snapshot_facts_pruned_total", "factfleet_snapshot_pruned_bytes_total"),
+                "OTA coordinator", with(PrometheusText.KAFKA_STREAMS_FAMILIES, "factfleet_ota_authorities_without_admin_key"));
         final Set<String> union = new TreeSet<>();
         for (final Map.Entry<String, URI> service : services.entrySet()) {
             // Task and node metrics are registered a few seconds after the assignment (Micrometer's refresh).
@@ -142,7 +147,8 @@ class OperatorsViewIT {
         assertThat(graphs).isGreaterThanOrEqualTo(10);
         final Set<String> referenced = new TreeSet<>();
         expressions.forEach(e -> referenced.addAll(PromQlMetricNames.of(e)));
-        assertThat(referenced).contains("kafka_stream_thread_process_rate", "factfleet_console_lag_records");
+        assertThat(referenced).contains("kafka_stream_thread_process_rate", "factfleet_console_lag_records", "factfleet_snapshot_completed_total",
+                "factfleet_ota_authorities_without_admin_key");
         assertThat(union).as("metrics the services export").containsAll(referenced);
     }
 

@@ -1,7 +1,6 @@
 package io.factfleet.ingest;
 
 import io.factfleet.core.Ed25519Keys;
-import io.factfleet.core.Hashing;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -107,16 +106,6 @@ public final class IngestConfig {
 
     /** Operator keys by key id. */
     public Map<String, byte[]> operatorKeys() {
-        final Map<String, byte[]> keys = new HashMap<>();
-        for (final String hex : props.getProperty(OPERATOR_KEYS, "").split(",")) {
-            if (!hex.isBlank()) {
-                final byte[] key = Hashing.unhex(hex.strip());
-                if (key.length != Ed25519Keys.PUBLIC_KEY_BYTES) {
-                    throw new IllegalArgumentException(OPERATOR_KEYS + " must list 32-byte Ed25519 public keys in hex; got " + key.length + " bytes");
-                }
-                keys.put(Ed25519Keys.keyId(key), key);
-            }
-        }
-        return keys;
+        return Ed25519Keys.publicKeysFromHex(props.getProperty(OPERATOR_KEYS, ""), OPERATOR_KEYS);
     }
 }

@@ -63,6 +63,31 @@ public final class Ed25519Keys {
         return new SigningKey(new Ed25519PrivateKeyParameters(seed, 0));
     }
 
+    /**
+     * Public keys given as comma-separated hex (a configuration value such as the operator keys), by key id.
+     *
+     * @throws IllegalArgumentException naming {@code setting} when an entry is not a 32-byte key in hex
+     */
+    public static java.util.Map<String, byte[]> publicKeysFromHex(final String commaSeparatedHex, final String setting) {
+        final java.util.Map<String, byte[]> keys = new java.util.HashMap<>();
+        for (final String hex : (commaSeparatedHex == null ? "" : commaSeparatedHex).split(",")) {
+            if (hex.isBlank()) {
+                continue;
+            }
+            final byte[] key;
+            try {
+                key = Hashing.unhex(hex.strip());
+            } catch (final IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + " must list Ed25519 public keys in hex; '" + hex.strip() + "' is not hex");
+            }
+            if (key.length != PUBLIC_KEY_BYTES) {
+                throw new IllegalArgumentException(setting + " must list 32-byte Ed25519 public keys in hex; got " + key.length + " bytes");
+            }
+            keys.put(keyId(key), key);
+        }
+        return keys;
+    }
+
     /** Key id: the first 16 bytes of SHA-256(public key), in hex. */
     public static String keyId(final byte[] publicKey) {
         return Hashing.hex(Arrays.copyOf(Hashing.sha256(publicKey), 16));

@@ -155,14 +155,7 @@ public final class ReducerConfig {
 
     /** Operator keys by key id (empty: no snapshot can be trusted, so none is hydrated from). */
     public Map<String, byte[]> operatorKeys() {
-        final Map<String, byte[]> keys = new HashMap<>();
-        for (final String hex : properties.getProperty(OPERATOR_KEYS_CONFIG, "").split(",")) {
-            if (!hex.isBlank()) {
-                final byte[] key = io.factfleet.core.Hashing.unhex(hex.strip());
-                keys.put(io.factfleet.core.Ed25519Keys.keyId(key), key);
-            }
-        }
-        return keys;
+        return io.factfleet.core.Ed25519Keys.publicKeysFromHex(properties.getProperty(OPERATOR_KEYS_CONFIG, ""), OPERATOR_KEYS_CONFIG);
     }
 
     public int retryAfterSeconds() {

@@ -2,7 +2,6 @@ package io.factfleet.snapshot;
 
 import io.factfleet.core.AdminKeyRing;
 import io.factfleet.core.Ed25519Keys;
-import io.factfleet.core.Hashing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -135,17 +134,11 @@ public final class SnapshotConfig {
     }
 
     public Map<String, byte[]> operatorKeys() {
-        final Map<String, byte[]> keys = new HashMap<>();
-        for (final String hex : props.getProperty(OPERATOR_KEYS, "").split(",")) {
-            if (!hex.isBlank()) {
-                final byte[] key = Hashing.unhex(hex.strip());
-                if (key.length != Ed25519Keys.PUBLIC_KEY_BYTES) {
-                    throw new ConfigException(OPERATOR_KEYS, hex, "must list 32-byte Ed25519 public keys in hex");
-                }
-                keys.put(Ed25519Keys.keyId(key), key);
-            }
+        try {
+            return Ed25519Keys.publicKeysFromHex(props.getProperty(OPERATOR_KEYS, ""), OPERATOR_KEYS);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
         }
-        return keys;
     }
 
     /** Kafka Streams and client settings: everything that is not the coordinator's own. */

@@ -1,7 +1,6 @@
 package io.factfleet.snapshot;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -14,10 +13,10 @@ public final class SnapshotMetrics {
     private final Counter completed = Counter.builder("factfleet_snapshot_completed").description("Snapshots completed and collected").register(registry);
     private final Counter aborted = Counter.builder("factfleet_snapshot_aborted").description("Snapshot proposals aborted").register(registry);
     private final Counter factsPruned = Counter.builder("factfleet_snapshot_facts_pruned").description("Journal facts tombstoned by garbage collection").register(registry);
-    private final Counter bytesPruned = Counter.builder("factfleet_snapshot_bytes_pruned").description("Bytes of journal records tombstoned").baseUnit("bytes").register(registry);
+    private final Counter bytesPruned = Counter.builder("factfleet_snapshot_pruned_bytes").description("Bytes of journal records tombstoned (record values)").register(registry);
     private final Counter errors = Counter.builder("factfleet_snapshot_processing_errors").description("Records the coordinator skipped").register(registry);
-    private final DistributionSummary completeMillis = DistributionSummary.builder("factfleet_snapshot_complete_ms")
-            .description("Proposal to garbage collection, per snapshot").baseUnit("milliseconds").register(registry);
+    private final io.micrometer.core.instrument.Timer complete = io.micrometer.core.instrument.Timer.builder("factfleet_snapshot_complete")
+            .description("Request to garbage collection, per snapshot").register(registry);
 
     public MeterRegistry registry() {
         return registry;
@@ -39,7 +38,7 @@ public final class SnapshotMetrics {
         completed.increment();
         factsPruned.increment(facts);
         bytesPruned.increment(bytes);
-        completeMillis.record(millis);
+        complete.record(java.time.Duration.ofMillis(millis));
     }
 
     public void aborted() {
