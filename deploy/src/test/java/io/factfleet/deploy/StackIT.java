@@ -299,6 +299,35 @@ class StackIT {
         assertThat(refused.err()).contains("BACKUP_TAMPERED");
     }
 
+    @Test
+    @Order(8)
+    void theUpgradeCommandsProposeWatchAndSteerARolloutOnTheRunningStack() throws Exception {
+        final AuthorityGenesis demo = DemoAuthority.loadOrCreate(stack.dataDirectory().demoAuthority(), false);
+        final String ota = stack.otaUrl().toString();
+        final byte[] artifact = "firmware 2".getBytes();
+        final io.factfleet.schema.UpgradeMetadata metadata = new io.factfleet.schema.UpgradeMetadata(demo.authorityId(), "fw-cli-1", "fw", 2L,
+                java.nio.ByteBuffer.wrap(io.factfleet.core.Hashing.sha256(artifact)), (long) artifact.length, io.factfleet.schema.UpgradeKind.SOFT,
+                null, System.currentTimeMillis() + Duration.ofHours(1).toMillis(),
+                new io.factfleet.schema.RolloutPlan(List.of(new io.factfleet.schema.RolloutWave("all", null, 100, null, 100, 1, null,
+                        Duration.ofMinutes(10).toMillis())), true));
+        final Path proposalFile = dataDir.resolve("fw-cli-1.avro");
+        Files.write(proposalFile, io.factfleet.core.Canonical.bytes(new io.factfleet.schema.UpgradeProposed(metadata,
+                io.factfleet.core.ThresholdCertificates.of(metadata, demo.deviceKeys().subList(0, 2)))));
+
+        final Cli propose = cli("upgrade", "--ota", ota, "propose", "--authority", demo.authorityId(), "--proposal", proposalFile.toString());
+        assertThat(propose.exit()).as(propose.out() + propose.err()).isZero();
+        Await.until("the rollout awaits its approval", VISIBLE_WITHIN, () -> {
+            final Cli status = cli("upgrade", "--ota", ota, "--output", "json", "status", "--authority", demo.authorityId());
+            return status.exit() == 0 && status.out().contains("fw-cli-1") && status.out().contains("AWAITING_APPROVAL");
+        });
+        final Cli cancel = cli("upgrade", "--ota", ota, "cancel", "--authority", demo.authorityId(), "--proposal", "fw-cli-1", "--reason", "test");
+        assertThat(cancel.exit()).as(cancel.out() + cancel.err()).isZero();
+        final Cli watch = cli("upgrade", "--ota", ota, "watch", "--authority", demo.authorityId(), "--proposal", "fw-cli-1", "--interval", "PT0.2S");
+        assertThat(watch.exit()).as(watch.out() + watch.err()).isEqualTo(io.factfleet.deploy.cli.ExitCodes.CANCELLED);
+        assertThat(cli("upgrade", "--ota", ota, "watch", "--authority", demo.authorityId(), "--proposal", "no-such").exit())
+                .isEqualTo(io.factfleet.deploy.cli.ExitCodes.REFUSED);
+    }
+
     private record Cli(int exit, String out, String err) {
     }
 

@@ -71,7 +71,9 @@ public final class IngestCounters {
 
     /**
      * Registers the counters with {@code registry}: {@code factfleet_ingest_facts_accepted_total},
-     * {@code factfleet_ingest_facts_duplicate_total} and {@code factfleet_ingest_facts_rejected_total{code}}.
+     * {@code factfleet_ingest_facts_duplicate_total}, {@code factfleet_ingest_facts_rejected_total{code}} and the
+     * snapshot writer fence's {@code factfleet_ingest_fence_held_total}, {@code _released_total}, {@code factfleet_ingest_fences_opened_total},
+     * {@code _expired_total} and {@code factfleet_ingest_fence_holding}.
      */
     public void bindTo(final io.micrometer.core.instrument.MeterRegistry registry) {
         io.micrometer.core.instrument.FunctionCounter.builder("factfleet.ingest.facts.accepted", accepted, AtomicLong::doubleValue)
@@ -81,6 +83,16 @@ public final class IngestCounters {
         rejected.forEach((code, count) -> io.micrometer.core.instrument.FunctionCounter
                 .builder("factfleet.ingest.facts.rejected", count, AtomicLong::doubleValue).tag("code", code.name())
                 .description("facts rejected, by reason code").register(registry));
+        io.micrometer.core.instrument.FunctionCounter.builder("factfleet.ingest.fence.held", held, AtomicLong::doubleValue)
+                .description("facts held by a snapshot writer fence").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("factfleet.ingest.fence.released", released, AtomicLong::doubleValue)
+                .description("held facts released when their fence lifted").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("factfleet.ingest.fences.opened", fencesOpened, AtomicLong::doubleValue)
+                .description("writer fences opened by snapshot proposals").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("factfleet.ingest.fences.expired", fencesExpired, AtomicLong::doubleValue)
+                .description("writer fences ingest lifted itself (factfleet.ingest.fence.max.ms)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("factfleet.ingest.fence.holding", () -> Math.max(0, held.get() - released.get()))
+                .description("facts held by writer fences and not yet released, counted since this instance started").register(registry);
     }
 
     public long acceptedCount() {
