@@ -93,6 +93,8 @@ public final class SnapshotBench implements Callable<Integer> {
     @Option(names = "--pending-poll-ms", defaultValue = "50",
             description = "the bridge's bridge.pending.poll.interval.ms (default ${DEFAULT-VALUE}; the bridge's own default is 500)")
     long pendingPollMillis;
+    @Option(names = "--commit-ms", description = "commit.interval.ms of ingest, the reducer and the coordinator (default: each service's own)")
+    Long commitMillis;
     @Option(names = "--output", defaultValue = "bench/results/latest.json", description = "results file, merged into")
     Path output;
     @Option(names = "--no-write", description = "print but do not write the results file")
@@ -125,6 +127,9 @@ public final class SnapshotBench implements Callable<Integer> {
                 final Properties common = new Properties();
                 common.put("bootstrap.servers", kafka.bootstrapServers());
                 common.put("schema.registry.url", registryUrl);
+                if (commitMillis != null) {
+                    common.put("commit.interval.ms", commitMillis.toString());
+                }
                 final Properties ingestProps = copy(common);
                 ingestProps.put("state.dir", dir.resolve("ingest").toString());
                 ingestProps.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
@@ -155,6 +160,8 @@ public final class SnapshotBench implements Callable<Integer> {
                     bridgeProps.put(BridgeConfig.PENDING_POLL_INTERVAL_MS, Long.toString(pendingPollMillis));
                     final SpecificAvroSerializer<FactEnvelope> serializer =
                             new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+                    kafkaRef = kafka;
+                    serializerRegistry = new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl));
                     try (EdgeBridgeService bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
                          KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producerProps(), new StringSerializer(), new ByteArraySerializer())) {
                         final Publisher publish = fact -> producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(),
@@ -229,6 +236,7 @@ public final class SnapshotBench implements Callable<Integer> {
             for (int t = 0; t < trials + 1; t++) {
                 final String before = status(coordinator, a.authorityId()).path("lastSnapshot").path("proposalId").asText("");
                 final long t0 = System.nanoTime();
+                final long wallT0 = System.currentTimeMillis();
                 final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(coordinator.httpUri().resolve("/authorities/" + a.authorityId() + "/snapshots"))
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 202) {
@@ -245,6 +253,9 @@ public final class SnapshotBench implements Callable<Integer> {
                     return false;
                 });
                 final double ms = (System.nanoTime() - t0) / 1e6;
+                if (System.getenv("BENCH_DEBUG") != null) {
+                    timeline(kafkaRef, serializerRegistry, a.authorityId(), completed[0], wallT0);
+                }
                 await("the coordinator closed snapshot " + t, Duration.ofSeconds(60),
                         () -> status(coordinator, a.authorityId()).path("openProposal").isNull());
                 if (t == 0) {
@@ -279,6 +290,7 @@ public final class SnapshotBench implements Callable<Integer> {
         detail.put("goal_ms", COMPLETE_GOAL_MS);
         detail.put("goal_met", median <= COMPLETE_GOAL_MS);
         detail.put("bridge_pending_poll_interval_ms", pendingPollMillis);
+        detail.put("commit_interval_ms", commitMillis == null ? "services' defaults: ingest 100, reducer 100, coordinator 20" : commitMillis.toString());
         detail.put("devices", 5);
         detail.put("threshold", 3);
         detail.put("method", "operator POST /authorities/{id}/snapshots (a request record the coordinator reads), until the reducer's "
@@ -371,6 +383,40 @@ public final class SnapshotBench implements Callable<Integer> {
             System.err.println("reducer proposals: " + state.path("proposals") + "\napprovals: " + state.path("approvals") + "\nignored: " + state.path("ignored"));
             throw e;
         }
+    }
+
+    static KafkaCluster kafkaRef;
+    static io.factfleet.registry.client.SchemaRegistryClient serializerRegistry;
+
+    /**
+     * BENCH_DEBUG=1: when each fact of the proposal was produced to inbound (journal record timestamps keep the inbound
+     * record's time), relative to the operator's request: where the time goes between the hops.
+     */
+    private static void timeline(final KafkaCluster kafka, final io.factfleet.registry.client.SchemaRegistryClient registry, final String authority,
+                                 final String proposalId, final long t0) {
+        final Map<String, Object> props = new HashMap<>(kafka.clientProps());
+        props.put("isolation.level", "read_committed");
+        final io.factfleet.registry.client.SpecificAvroDeserializer<FactEnvelope> d = new io.factfleet.registry.client.SpecificAvroDeserializer<>(registry, FactEnvelope.class);
+        final StringBuilder line = new StringBuilder(proposalId + ":");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            final TopicPartition tp = new TopicPartition(FactFleetTopics.JOURNAL.name(), 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            final long end = consumer.endOffsets(List.of(tp)).get(tp);
+            while (consumer.position(tp) < end) {
+                for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.value() == null || !r.key().startsWith(authority + "/")) {
+                        continue;
+                    }
+                    final FactEnvelope f = d.deserialize(FactFleetTopics.JOURNAL.name(), r.value());
+                    if (io.factfleet.core.Snapshots.belongsTo(f, proposalId)) {
+                        line.append(' ').append(f.getBody().getPayload().getClass().getSimpleName().replace("Snapshot", "")).append('@')
+                                .append(r.timestamp() - t0).append("ms");
+                    }
+                }
+            }
+        }
+        System.err.println(line);
     }
 
     private static void alter(final KafkaCluster kafka, final ConfigResource resource, final Map<String, String> configs) throws Exception {
