@@ -348,9 +348,8 @@ public final class Stack implements AutoCloseable {
         p.setProperty(OtaConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
         p.setProperty(OtaConfig.HTTP_PORT_CONFIG, Integer.toString(settings.otaPort()));
         p.setProperty(OtaConfig.HTTP_BIND_HOST_CONFIG, settings.httpHost());
-        if (java.nio.file.Files.isReadable(settings.dataDirectory().adminKeys())) {
-            p.setProperty(OtaConfig.ADMIN_KEYS_CONFIG, settings.dataDirectory().adminKeys().toString());
-        }
+        // The ring the demo and the simulation add their authorities' admin keys to (followed as it changes).
+        p.setProperty(OtaConfig.ADMIN_KEYS_CONFIG, settings.dataDirectory().adminKeys().toString());
         return p;
     }
 

@@ -23,10 +23,21 @@ import java.util.TreeMap;
  */
 public final class AdminKeyRing {
     private static final String SUFFIX = ".admin.seed";
-    private final Map<String, Ed25519Keys.SigningKey> keys;
+    private final java.util.function.Supplier<Map<String, Ed25519Keys.SigningKey>> source;
 
     private AdminKeyRing(final Map<String, Ed25519Keys.SigningKey> keys) {
-        this.keys = Collections.unmodifiableMap(new TreeMap<>(keys));
+        final Map<String, Ed25519Keys.SigningKey> fixed = Collections.unmodifiableMap(new TreeMap<>(keys));
+        this.source = () -> fixed;
+    }
+
+    private AdminKeyRing(final java.util.function.Supplier<Map<String, Ed25519Keys.SigningKey>> source) {
+        this.source = source;
+    }
+
+    /** A ring that follows {@code file} as keys are added to it ({@link #watch}); empty while the file does not exist. */
+    public static AdminKeyRing following(final Path file) {
+        final java.util.function.Supplier<AdminKeyRing> watched = watch(file);
+        return new AdminKeyRing(() -> watched.get().source.get());
     }
 
     public static AdminKeyRing of(final Map<String, Ed25519Keys.SigningKey> keys) {
@@ -62,7 +73,7 @@ public final class AdminKeyRing {
     /** The text of a key ring file holding these keys. */
     public String toFileText() {
         final StringBuilder text = new StringBuilder("# FactFleet admin key ring: <authorityId>.admin.seed=<hex seed>. Secret.\n");
-        keys.forEach((authority, key) -> text.append(authority).append(SUFFIX).append('=').append(Hashing.hex(key.seed())).append('\n'));
+        source.get().forEach((authority, key) -> text.append(authority).append(SUFFIX).append('=').append(Hashing.hex(key.seed())).append('\n'));
         return text.toString();
     }
 
@@ -104,7 +115,7 @@ public final class AdminKeyRing {
 
     /** Adds (or replaces) one authority's admin key in a key ring file, created owner-only if missing. */
     public static synchronized void put(final Path file, final String authorityId, final Ed25519Keys.SigningKey key) {
-        final Map<String, Ed25519Keys.SigningKey> keys = new TreeMap<>(Files.exists(file) ? load(file).keys : Map.of());
+        final Map<String, Ed25519Keys.SigningKey> keys = new TreeMap<>(Files.exists(file) ? load(file).source.get() : Map.of());
         keys.put(authorityId, key);
         try {
             final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -123,7 +134,7 @@ public final class AdminKeyRing {
     }
 
     public Optional<Ed25519Keys.SigningKey> adminKey(final String authorityId) {
-        return Optional.ofNullable(keys.get(authorityId));
+        return Optional.ofNullable(source.get().get(authorityId));
     }
 
     /** A signer for the authority's admin key, naming {@code actor} (for example "snapshot-coordinator") as the fact's device. */
@@ -132,6 +143,6 @@ public final class AdminKeyRing {
     }
 
     public Set<String> authorities() {
-        return keys.keySet();
+        return source.get().keySet();
     }
 }

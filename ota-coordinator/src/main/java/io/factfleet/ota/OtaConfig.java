@@ -124,6 +124,13 @@ public final class OtaConfig {
     /** The admin key ring named by {@value #ADMIN_KEYS_CONFIG}, or an empty one. */
     public AdminKeyRing adminKeys() {
         final String path = properties.getProperty(ADMIN_KEYS_CONFIG);
-        return path == null || path.isBlank() ? AdminKeyRing.empty() : AdminKeyRing.load(Path.of(path.trim()));
+        if (path == null || path.isBlank()) {
+            return AdminKeyRing.empty();
+        }
+        final Path file = Path.of(path.trim());
+        if (java.nio.file.Files.exists(file)) {
+            AdminKeyRing.load(file); // a malformed ring fails at start, not later
+        }
+        return AdminKeyRing.following(file); // keys added later (the demo, the simulation) are picked up
     }
 }

@@ -37,16 +37,25 @@ final class WriterFence {
     private final KeyValueStore<String, byte[]> fences;
     private final KeyValueStore<String, byte[]> held;
 
+    /**
+     * The fences of this task's authorities, mirroring the fence store (read once when the processor starts; every
+     * write goes through here), so that the common case, an authority with no fence, costs no store read per fact.
+     */
+    private final java.util.Map<String, Fence> open = new java.util.HashMap<>();
+
     WriterFence(final KeyValueStore<String, byte[]> fences, final KeyValueStore<String, byte[]> held) {
         this.fences = fences;
         this.held = held;
+        try (KeyValueIterator<String, byte[]> it = fences.all()) {
+            it.forEachRemaining(kv -> open.put(kv.key, decode(kv.key, kv.value)));
+        }
     }
 
     Fence of(final String authorityId) {
-        final byte[] bytes = fences.get(authorityId);
-        if (bytes == null) {
-            return null;
-        }
+        return open.get(authorityId);
+    }
+
+    private static Fence decode(final String authorityId, final byte[] bytes) {
         final String[] f = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
         return new Fence(authorityId, f[0], f[1], Boolean.parseBoolean(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]));
     }
@@ -54,6 +63,7 @@ final class WriterFence {
     private void put(final Fence fence) {
         fences.put(fence.authorityId(), String.join("\n", fence.proposalId(), fence.factId(), Boolean.toString(fence.pending()),
                 Long.toString(fence.openedAtMillis()), Long.toString(fence.nextSeq()), Long.toString(fence.held())).getBytes(StandardCharsets.UTF_8));
+        open.put(fence.authorityId(), fence);
     }
 
     /** Opens (or turns a pending fence into an open) fence for a proposal; facts already held stay held, in order. */
@@ -86,6 +96,7 @@ final class WriterFence {
     /** Removes the fence, then hands its held facts to {@code release} in arrival order (they may meet a new fence). */
     void lift(final String authorityId, final Release release) {
         fences.delete(authorityId);
+        open.remove(authorityId);
         final List<KeyValue<String, byte[]>> entries = new ArrayList<>();
         final String prefix = authorityId + "/";
         try (KeyValueIterator<String, byte[]> it = held.range(prefix, prefix + Character.MAX_VALUE)) {
@@ -106,12 +117,9 @@ final class WriterFence {
     /** Fences opened more than {@code maxMillis} ago. */
     List<Fence> expired(final long now, final long maxMillis) {
         final List<Fence> expired = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = fences.all()) {
-            while (it.hasNext()) {
-                final Fence f = of(it.next().key);
-                if (f != null && now - f.openedAtMillis() > maxMillis) {
-                    expired.add(f);
-                }
+        for (final Fence f : open.values()) {
+            if (now - f.openedAtMillis() > maxMillis) {
+                expired.add(f);
             }
         }
         return expired;
@@ -119,13 +127,7 @@ final class WriterFence {
 
     /** Every open or pending fence (for status). */
     List<Fence> all() {
-        final List<Fence> all = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = fences.all()) {
-            while (it.hasNext()) {
-                all.add(of(it.next().key));
-            }
-        }
-        return all;
+        return new ArrayList<>(open.values());
     }
 
     private static String heldKey(final String authorityId, final long seq) {
