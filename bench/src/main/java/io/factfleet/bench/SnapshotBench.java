@@ -93,7 +93,9 @@ public final class SnapshotBench implements Callable<Integer> {
     @Option(names = "--pending-poll-ms", defaultValue = "50",
             description = "the bridge's bridge.pending.poll.interval.ms (default ${DEFAULT-VALUE}; the bridge's own default is 500)")
     long pendingPollMillis;
-    @Option(names = "--commit-ms", description = "commit.interval.ms of ingest, the reducer and the coordinator (default: each service's own)")
+    @Option(names = "--fetch-wait-ms", description = "fetch.max.wait.ms of every service's consumers (default: Kafka's 500)")
+    Long fetchWaitMillis;
+    @Option(names = "--commit-ms", description = "commit.interval.ms of ingest and the reducer (default: theirs, 100; the coordinator keeps its 20)")
     Long commitMillis;
     @Option(names = "--output", defaultValue = "bench/results/latest.json", description = "results file, merged into")
     Path output;
@@ -127,8 +129,8 @@ public final class SnapshotBench implements Callable<Integer> {
                 final Properties common = new Properties();
                 common.put("bootstrap.servers", kafka.bootstrapServers());
                 common.put("schema.registry.url", registryUrl);
-                if (commitMillis != null) {
-                    common.put("commit.interval.ms", commitMillis.toString());
+                if (fetchWaitMillis != null) {
+                    common.put("fetch.max.wait.ms", fetchWaitMillis.toString());
                 }
                 final Properties ingestProps = copy(common);
                 ingestProps.put("state.dir", dir.resolve("ingest").toString());
@@ -138,6 +140,10 @@ public final class SnapshotBench implements Callable<Integer> {
                 reducerProps.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
                 reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
                 reducerProps.put(ReducerConfig.OPERATOR_KEYS_CONFIG, Hashing.hex(operator.publicKey()));
+                if (commitMillis != null) {
+                    ingestProps.put("commit.interval.ms", commitMillis.toString());
+                    reducerProps.put("commit.interval.ms", commitMillis.toString());
+                }
                 final Properties coordinatorProps = copy(common);
                 coordinatorProps.put("state.dir", dir.resolve("coordinator").toString());
                 coordinatorProps.put(SnapshotConfig.HTTP_PORT, "0");
@@ -203,20 +209,30 @@ public final class SnapshotBench implements Callable<Integer> {
                     bridge.uri(), new Backoff(Duration.ofMillis(20), Duration.ofSeconds(1)), System::currentTimeMillis);
             agent.sync();
             agents.add(agent);
-            // An online device: waits for pending work with the bridge's long poll, then syncs, checks the digest, approves.
+            // An online device: waits for pending work with the bridge's long poll, then syncs, checks the digest, approves;
+            // when the poll ends with nothing pending it catches up anyway (as DeviceAgent.startBackground does).
             final Thread loop = new Thread(() -> {
                 while (online.get()) {
                     try {
-                        agent.pollPending(Duration.ofSeconds(2), pending -> {
+                        final boolean[] heardWork = {false};
+                        agent.pollPending(Duration.ofSeconds(1), pending -> {
+                            heardWork[0] = true;
+                            final long heard = System.currentTimeMillis() - debugT0;
                             final DeviceAgent.SyncReport report = agent.sync();
+                            final long synced = System.currentTimeMillis() - debugT0;
                             final List<DeviceAgent.SnapshotDecision> decisions = agent.approveOpenSnapshots();
-                            if (System.getenv("BENCH_DEBUG") != null) {
-                                System.err.println(agent.deviceId() + " " + report + " " + decisions);
-                            }
+                            final long decided = System.currentTimeMillis() - debugT0;
                             if (decisions.stream().anyMatch(DeviceAgent.SnapshotDecision::approved)) {
                                 agent.flush();
                             }
+                            if (System.getenv("BENCH_DEBUG") != null) {
+                                System.err.println(agent.deviceId() + " heard@" + heard + " synced@" + synced + " decided@" + decided + " flushed@"
+                                        + (System.currentTimeMillis() - debugT0) + " " + report.roundTrips() + " rounds " + decisions.size());
+                            }
                         });
+                        if (!heardWork[0]) {
+                            agent.sync();
+                        }
                     } catch (final RuntimeException e) {
                         if (System.getenv("BENCH_DEBUG") != null) {
                             System.err.println(agent.deviceId() + " failed: " + e);
@@ -237,6 +253,7 @@ public final class SnapshotBench implements Callable<Integer> {
                 final String before = status(coordinator, a.authorityId()).path("lastSnapshot").path("proposalId").asText("");
                 final long t0 = System.nanoTime();
                 final long wallT0 = System.currentTimeMillis();
+                debugT0 = wallT0;
                 final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(coordinator.httpUri().resolve("/authorities/" + a.authorityId() + "/snapshots"))
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 202) {
@@ -290,13 +307,15 @@ public final class SnapshotBench implements Callable<Integer> {
         detail.put("goal_ms", COMPLETE_GOAL_MS);
         detail.put("goal_met", median <= COMPLETE_GOAL_MS);
         detail.put("bridge_pending_poll_interval_ms", pendingPollMillis);
-        detail.put("commit_interval_ms", commitMillis == null ? "services' defaults: ingest 100, reducer 100, coordinator 20" : commitMillis.toString());
+        detail.put("commit_interval_ms", commitMillis == null ? "services' defaults: ingest 100, reducer 100, coordinator 20"
+                : "ingest and reducer " + commitMillis + ", coordinator 20");
         detail.put("devices", 5);
         detail.put("threshold", 3);
         detail.put("method", "operator POST /authorities/{id}/snapshots (a request record the coordinator reads), until the reducer's "
                 + "GET /authorities/{id}/state shows the new lastSnapshot (polled every 2 ms); median of " + trials + " trials after one "
-                + "warm-up; 5 DeviceAgents online through the edge bridge, each blocked in the pending-work long poll, then sync, "
-                + "approveOpenSnapshots (recomputes the prefix digest from its replica) and flush; the path crosses the requests topic, "
+                + "warm-up; 5 DeviceAgents online through the edge bridge, each blocked in the pending-work long poll (1 s), then sync, "
+                + "approveOpenSnapshots (recomputes the prefix digest from its replica) and flush, and syncing when a poll ends with "
+                + "nothing pending (so each compacts to the previous snapshot between trials, as a device syncing in the background does); the path crosses the requests topic, "
                 + "the coordinator, ingest (fence), the journal, the reducer, the bridge, devices, ingest, the coordinator (completion), "
                 + "ingest and the reducer: each Kafka Streams hop commits its exactly-once transaction every 100 ms (commit.interval.ms)");
     }
@@ -386,6 +405,7 @@ public final class SnapshotBench implements Callable<Integer> {
     }
 
     static KafkaCluster kafkaRef;
+    static volatile long debugT0;
     static io.factfleet.registry.client.SchemaRegistryClient serializerRegistry;
 
     /**

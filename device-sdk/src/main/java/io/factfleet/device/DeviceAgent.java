@@ -331,6 +331,12 @@ public final class DeviceAgent implements AutoCloseable {
         return true;
     }
 
+    /** Whether the replica's state names a completed snapshot the replica is not compacted to. */
+    private boolean snapshotNewerThanReplica() {
+        final io.factfleet.schema.state.SnapshotRef last = replica.state().getLastSnapshot();
+        return last != null && !last.getProposalId().equals(replica.snapshotProposalId().orElse(null));
+    }
+
     private SyncReport syncRounds() {
         int rounds = 0;
         long overhead = 0;
@@ -386,6 +392,9 @@ public final class DeviceAgent implements AutoCloseable {
                 // (not ingested yet, or rejected). After a Bloom round it may be a false positive instead,
                 // which another round with a new salt fixes without asking about every fact we signed.
                 inSync = confirmOwnByStatus(answer.merkleRoot());
+            }
+            if (!inSync && snapshotNewerThanReplica()) {
+                break; // the server may have pruned a snapshot's prefix: compact first (sync() does), then the roots can agree
             }
             if (!inSync && mode.equals("bloom")) {
                 cursor = null; // a Bloom false positive hid a fact: another round with a new salt
