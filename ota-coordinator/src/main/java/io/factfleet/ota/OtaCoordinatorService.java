@@ -49,6 +49,7 @@ public final class OtaCoordinatorService implements AutoCloseable {
     private final OtaConfig config;
     private final SchemaRegistryClient registry;
     private final AdminKeyRing keys;
+    private volatile org.apache.kafka.streams.state.HostInfo self;
     private final OtaMetrics metrics = new OtaMetrics();
     private Javalin http;
     private KafkaProducer<String, byte[]> producer;
@@ -83,15 +84,8 @@ public final class OtaCoordinatorService implements AutoCloseable {
         producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
         final SpecificAvroSerializer<FactEnvelope> serializer = new SpecificAvroSerializer<>(registry);
 
-        final KafkaStreams app = new KafkaStreams(OtaTopology.build(registry, keys, config.actor(), config.tick(), metrics),
-                config.streamsProperties());
-        app.setUncaughtExceptionHandler(e -> {
-            LOG.error("An OTA coordinator stream thread died; replacing it", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams = app;
-        app.start();
-        http = OtaHttpApi.create(() -> streams, keys, config.actor(), fact -> {
+        // HTTP first: application.server must name the port actually bound, so that other instances can forward to this one.
+        http = OtaHttpApi.create(() -> streams, () -> self, keys, config.actor(), fact -> {
             try {
                 producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), fact.getBody().getAuthorityId(),
                         serializer.serialize(FactFleetTopics.INBOUND.name(), fact))).get(30, TimeUnit.SECONDS);
@@ -99,6 +93,18 @@ public final class OtaCoordinatorService implements AutoCloseable {
                 throw new IllegalStateException("cannot produce the fact to " + FactFleetTopics.INBOUND.name() + ": " + e, e);
             }
         }, metrics, System::currentTimeMillis).start(config.httpBindHost(), config.httpPort());
+        final java.util.Properties streamsProps = config.streamsProperties();
+        final String advertised = streamsProps.getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:0");
+        final org.apache.kafka.streams.state.HostInfo configured = org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(advertised);
+        self = new org.apache.kafka.streams.state.HostInfo(configured.host(), configured.port() == 0 ? http.port() : configured.port());
+        streamsProps.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        final KafkaStreams app = new KafkaStreams(OtaTopology.build(registry, keys, config.actor(), config.tick(), metrics), streamsProps);
+        app.setUncaughtExceptionHandler(e -> {
+            LOG.error("An OTA coordinator stream thread died; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams = app;
+        app.start();
         LOG.info("OTA coordinator serving HTTP on port {}; admin keys for {}", http.port(), keys.authorities());
         return this;
     }

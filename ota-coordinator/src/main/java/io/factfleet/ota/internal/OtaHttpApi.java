@@ -71,11 +71,24 @@ public final class OtaHttpApi {
     /** A Javalin app with the routes, not yet started. {@code publish} produces a fact and waits for Kafka's acknowledgement. */
     public static Javalin create(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor,
                                  final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock) {
+        return create(streams, () -> null, keys, actor, publish, metrics, clock);
+    }
+
+    /**
+     * As above; {@code self} is this instance's {@code application.server}: a request about an authority whose state
+     * another instance owns is forwarded to that instance (header {@value #FORWARDED_HEADER} marks a forwarded request,
+     * which is never forwarded again).
+     */
+    public static Javalin create(final Supplier<KafkaStreams> streams, final Supplier<org.apache.kafka.streams.state.HostInfo> self,
+                                 final AdminKeyRing keys, final String actor, final Consumer<FactEnvelope> publish, final OtaMetrics metrics,
+                                 final LongSupplier clock) {
         final OtaHttpApi api = new OtaHttpApi(streams, keys, actor, publish, metrics, clock);
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
         });
+        app.before("/authorities/{id}/*", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
+        app.before("/authorities/{id}", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
         app.get("/health", api::health);
         app.get("/metrics", api::metrics);
         app.get("/authorities", api::authorities);
@@ -328,6 +341,42 @@ public final class OtaHttpApi {
             return null;
         }
         return signer;
+    }
+
+    /** Marks a request one instance forwarded to another. */
+    public static final String FORWARDED_HEADER = "X-FactFleet-Forwarded";
+    private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(3)).build();
+
+    /** Answers with the owning instance's answer when the authority's state lives on another instance. */
+    private static void forwardToOwner(final Context ctx, final KafkaStreams app, final org.apache.kafka.streams.state.HostInfo self) throws Exception {
+        if (app == null || self == null || ctx.header(FORWARDED_HEADER) != null || app.state() != KafkaStreams.State.RUNNING) {
+            return;
+        }
+        final String authority = ctx.pathParam("id");
+        final org.apache.kafka.streams.KeyQueryMetadata owner = app.queryMetadataForKey(OtaStores.AUTHORITY_STATE.name(), authority,
+                (topic, key, value, partitions) -> java.util.Optional.of(java.util.Set.of(io.factfleet.contracts.AuthorityPartitioner.partition(key, partitions))));
+        if (owner == null || owner == org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE || owner.activeHost().equals(self)) {
+            return;
+        }
+        final java.net.URI target = java.net.URI.create("http://" + owner.activeHost().host() + ":" + owner.activeHost().port() + ctx.path()
+                + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
+        final java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(target).timeout(java.time.Duration.ofSeconds(30))
+                .header(FORWARDED_HEADER, self.host() + ":" + self.port())
+                .method(ctx.method().name(), ctx.bodyAsBytes().length == 0 ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
+        if (ctx.contentType() != null) {
+            request.header("Content-Type", ctx.contentType());
+        }
+        try {
+            final java.net.http.HttpResponse<byte[]> answer = FORWARDER.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            ctx.status(answer.statusCode()).contentType(answer.headers().firstValue("Content-Type").orElse("application/json")).result(answer.body());
+        } catch (final java.io.IOException e) {
+            ctx.header("Retry-After", "2");
+            ctx.status(503).json(JSON.createObjectNode().put("error", "OWNER_UNREACHABLE")
+                    .put("message", "the instance owning " + authority + " (" + owner.activeHost() + ") did not answer: " + e.getMessage()));
+        }
+        ctx.skipRemainingHandlers();
     }
 
     private ReadOnlyKeyValueStore<String, MaintenanceState> store() {
