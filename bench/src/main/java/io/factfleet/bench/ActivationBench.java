@@ -25,7 +25,6 @@ import io.factfleet.schema.UpgradeKind;
 import io.factfleet.schema.UpgradeMetadata;
 import io.factfleet.testkit.KafkaCluster;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -45,7 +44,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -80,13 +78,7 @@ public final class ActivationBench implements Callable<Integer> {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(final String[] args) {
-        if (System.getProperty("log4j2.configurationFile") == null) {
-            final URL config = ActivationBench.class.getResource("/bench-log4j2.xml");
-            if (config != null) {
-                System.setProperty("log4j2.configurationFile", config.toString());
-            }
-        }
-        System.exit(new CommandLine(new ActivationBench()).execute(args));
+        System.exit(BenchMain.execute(new ActivationBench(), args));
     }
 
     @Override

@@ -151,13 +151,18 @@ public final class BenchMain implements Callable<Integer> {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(final String[] args) {
+        System.exit(execute(new BenchMain(), args));
+    }
+
+    /** Runs a benchmark command with the bench's logging (unless a configuration was given) and returns its exit code. */
+    static int execute(final Object command, final String[] args) {
         if (System.getProperty("log4j2.configurationFile") == null) {
             final URL config = BenchMain.class.getResource("/bench-log4j2.xml");
             if (config != null) {
                 System.setProperty("log4j2.configurationFile", config.toString());
             }
         }
-        System.exit(new CommandLine(new BenchMain()).execute(args));
+        return new CommandLine(command).execute(args);
     }
 
     @Override

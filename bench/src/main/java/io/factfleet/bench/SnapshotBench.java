@@ -59,7 +59,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -93,8 +92,6 @@ public final class SnapshotBench implements Callable<Integer> {
     @Option(names = "--pending-poll-ms", defaultValue = "50",
             description = "the bridge's bridge.pending.poll.interval.ms (default ${DEFAULT-VALUE}; the bridge's own default is 500)")
     long pendingPollMillis;
-    @Option(names = "--fetch-wait-ms", description = "fetch.max.wait.ms of every service's consumers (default: Kafka's 500)")
-    Long fetchWaitMillis;
     @Option(names = "--commit-ms", description = "commit.interval.ms of ingest and the reducer (default: theirs, 100; the coordinator keeps its 20)")
     Long commitMillis;
     @Option(names = "--output", defaultValue = "bench/results/latest.json", description = "results file, merged into")
@@ -103,7 +100,7 @@ public final class SnapshotBench implements Callable<Integer> {
     boolean noWrite;
 
     public static void main(final String[] args) {
-        System.exit(new CommandLine(new SnapshotBench()).execute(args));
+        System.exit(BenchMain.execute(new SnapshotBench(), args));
     }
 
     @Override
@@ -129,9 +126,6 @@ public final class SnapshotBench implements Callable<Integer> {
                 final Properties common = new Properties();
                 common.put("bootstrap.servers", kafka.bootstrapServers());
                 common.put("schema.registry.url", registryUrl);
-                if (fetchWaitMillis != null) {
-                    common.put("fetch.max.wait.ms", fetchWaitMillis.toString());
-                }
                 final Properties ingestProps = copy(common);
                 ingestProps.put("state.dir", dir.resolve("ingest").toString());
                 ingestProps.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
@@ -214,24 +208,11 @@ public final class SnapshotBench implements Callable<Integer> {
             final Thread loop = new Thread(() -> {
                 while (online.get()) {
                     try {
-                        final boolean[] heardWork = {false};
-                        agent.pollPending(Duration.ofSeconds(1), pending -> {
-                            heardWork[0] = true;
-                            final long heard = System.currentTimeMillis() - debugT0;
-                            final DeviceAgent.SyncReport report = agent.sync();
-                            final long synced = System.currentTimeMillis() - debugT0;
-                            final List<DeviceAgent.SnapshotDecision> decisions = agent.approveOpenSnapshots();
-                            final long decided = System.currentTimeMillis() - debugT0;
-                            if (decisions.stream().anyMatch(DeviceAgent.SnapshotDecision::approved)) {
-                                agent.flush();
-                            }
-                            if (System.getenv("BENCH_DEBUG") != null) {
-                                System.err.println(agent.deviceId() + " heard@" + heard + " synced@" + synced + " decided@" + decided + " flushed@"
-                                        + (System.currentTimeMillis() - debugT0) + " " + report.roundTrips() + " rounds " + decisions.size());
-                            }
-                        });
-                        if (!heardWork[0]) {
+                        final List<DeviceAgent.SnapshotDecision> decisions = agent.answerSnapshotRequests(Duration.ofSeconds(1));
+                        if (decisions.isEmpty()) {
                             agent.sync();
+                        } else if (System.getenv("BENCH_DEBUG") != null) {
+                            System.err.println(agent.deviceId() + " answered at " + (System.currentTimeMillis() - debugT0) + " ms: " + decisions);
                         }
                     } catch (final RuntimeException e) {
                         if (System.getenv("BENCH_DEBUG") != null) {

@@ -241,22 +241,15 @@ class StackIT {
                     new io.factfleet.device.Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)), System::currentTimeMillis));
         }
         final java.util.concurrent.atomic.AtomicBoolean approving = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // Honest devices online: each waits in the bridge's pending-work long poll and approves what matches its replica.
         final Thread honestDevices = new Thread(() -> {
             while (approving.get()) {
                 for (final io.factfleet.device.DeviceAgent agent : agents) {
                     try {
-                        agent.sync();
-                        if (!agent.approveOpenSnapshots().isEmpty()) {
-                            agent.flush();
-                        }
+                        agent.answerSnapshotRequests(Duration.ofMillis(500));
                     } catch (final RuntimeException e) {
                         // the next round retries
                     }
-                }
-                try {
-                    Thread.sleep(200);
-                } catch (final InterruptedException e) {
-                    return;
                 }
             }
         });

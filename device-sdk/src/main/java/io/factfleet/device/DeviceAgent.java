@@ -164,6 +164,23 @@ public final class DeviceAgent implements AutoCloseable {
         return decisions;
     }
 
+    /**
+     * An online device's answer to snapshot proposals: waits up to {@code wait} in the bridge's pending-work long poll;
+     * when work is pending, syncs, approves every open proposal whose digest matches this replica and sends the
+     * approvals. Returns the decisions (none when nothing was pending).
+     */
+    public List<SnapshotDecision> answerSnapshotRequests(final Duration wait) {
+        final List<SnapshotDecision> decisions = new ArrayList<>();
+        pollPending(wait, pending -> {
+            sync();
+            decisions.addAll(approveOpenSnapshots());
+            if (decisions.stream().anyMatch(SnapshotDecision::approved)) {
+                flush();
+            }
+        });
+        return decisions;
+    }
+
     private static final Reducer REDUCER = Reducer.standard();
     /** Proposals this agent approved since it opened (their approvals may still be in the outbox). */
     private final java.util.Set<String> approvedHere = new java.util.HashSet<>();
@@ -294,15 +311,11 @@ public final class DeviceAgent implements AutoCloseable {
                     + " and its prefix may be garbage collected; give this device the operator's public key (trustOperatorKeys) "
                     + "so that it can verify the snapshot and start from it", null);
         }
-        final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(snapshot.get().pointer(),
-                io.factfleet.schema.snapshot.SnapshotPointer.class);
-        final io.factfleet.schema.snapshot.SnapshotBlob blob = io.factfleet.core.Canonical.decode(snapshot.get().blob(),
-                io.factfleet.schema.snapshot.SnapshotBlob.class);
-        final FactEnvelope completion = io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class);
+        final Relayed relayed = Relayed.of(snapshot.get());
         final io.factfleet.core.SignatureVerifier verifier = io.factfleet.core.SignatureVerifier.bouncyCastle();
-        final io.factfleet.core.Snapshots.Verified verified = io.factfleet.core.Snapshots.verify(blob,
-                io.factfleet.core.Snapshots.cid(snapshot.get().blob()), completion, new io.factfleet.core.FactAdmission(operatorKeys, verifier), verifier);
-        replica.compactTo(pointer.getProposalId(), verified.state(), verified.coveredFactIds());
+        final io.factfleet.core.Snapshots.Verified verified = io.factfleet.core.Snapshots.verify(relayed.blob(), relayed.cid(),
+                relayed.completion(), new io.factfleet.core.FactAdmission(operatorKeys, verifier), verifier);
+        replica.compactTo(relayed.proposalId(), verified.state(), verified.coveredFactIds());
     }
 
     /**
@@ -318,16 +331,12 @@ public final class DeviceAgent implements AutoCloseable {
         if (snapshot.isEmpty() || snapshot.get().proposalId().equals(replica.snapshotProposalId().orElse(null))) {
             return false;
         }
-        final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(snapshot.get().pointer(),
-                io.factfleet.schema.snapshot.SnapshotPointer.class);
-        final io.factfleet.schema.snapshot.SnapshotBlob blob = io.factfleet.core.Canonical.decode(snapshot.get().blob(),
-                io.factfleet.schema.snapshot.SnapshotBlob.class);
-        final FactEnvelope completion = io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class);
-        final io.factfleet.schema.state.MaintenanceState state = io.factfleet.core.Snapshots.verifyAgainst(blob,
-                io.factfleet.core.Snapshots.cid(snapshot.get().blob()), completion, replica.state(), io.factfleet.core.SignatureVerifier.bouncyCastle());
+        final Relayed relayed = Relayed.of(snapshot.get());
+        final io.factfleet.schema.state.MaintenanceState state = io.factfleet.core.Snapshots.verifyAgainst(relayed.blob(), relayed.cid(),
+                relayed.completion(), replica.state(), io.factfleet.core.SignatureVerifier.bouncyCastle());
         final List<byte[]> covered = new ArrayList<>();
-        blob.getCoveredFactIds().forEach(b -> covered.add(io.factfleet.core.Canonical.array(b)));
-        replica.compactTo(pointer.getProposalId(), state, covered);
+        relayed.blob().getCoveredFactIds().forEach(b -> covered.add(io.factfleet.core.Canonical.array(b)));
+        replica.compactTo(relayed.proposalId(), state, covered);
         return true;
     }
 
@@ -335,6 +344,17 @@ public final class DeviceAgent implements AutoCloseable {
     private boolean snapshotNewerThanReplica() {
         final io.factfleet.schema.state.SnapshotRef last = replica.state().getLastSnapshot();
         return last != null && !last.getProposalId().equals(replica.snapshotProposalId().orElse(null));
+    }
+
+    /** A snapshot as the bridge relays it, decoded (not yet verified). */
+    private record Relayed(String proposalId, String cid, io.factfleet.schema.snapshot.SnapshotBlob blob, FactEnvelope completion) {
+        static Relayed of(final BridgeClient.Snapshot s) {
+            final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(s.pointer(),
+                    io.factfleet.schema.snapshot.SnapshotPointer.class);
+            return new Relayed(pointer.getProposalId(), io.factfleet.core.Snapshots.cid(s.blob()),
+                    io.factfleet.core.Canonical.decode(s.blob(), io.factfleet.schema.snapshot.SnapshotBlob.class),
+                    io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class));
+        }
     }
 
     private SyncReport syncRounds() {

@@ -34,10 +34,40 @@ public final class AdminKeyRing {
         this.source = source;
     }
 
-    /** A ring that follows {@code file} as keys are added to it ({@link #watch}); empty while the file does not exist. */
+    /**
+     * A ring that follows {@code file}: re-read when its modification time changes (checked at most once a second),
+     * empty while the file does not exist; a file that cannot be parsed keeps the last good keys.
+     */
     public static AdminKeyRing following(final Path file) {
-        final java.util.function.Supplier<AdminKeyRing> watched = watch(file);
-        return new AdminKeyRing(() -> watched.get().source.get());
+        return new AdminKeyRing(new java.util.function.Supplier<>() {
+            private Map<String, Ed25519Keys.SigningKey> current = Map.of();
+            private long checkedAt = Long.MIN_VALUE;
+            private java.nio.file.attribute.FileTime seen;
+
+            @Override
+            public synchronized Map<String, Ed25519Keys.SigningKey> get() {
+                final long now = System.nanoTime();
+                if (checkedAt != Long.MIN_VALUE && now - checkedAt < 1_000_000_000L) {
+                    return current;
+                }
+                checkedAt = now;
+                try {
+                    if (!Files.exists(file)) {
+                        current = Map.of();
+                        seen = null;
+                        return current;
+                    }
+                    final java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(file);
+                    if (!modified.equals(seen)) {
+                        current = load(file).source.get();
+                        seen = modified;
+                    }
+                } catch (final IOException | RuntimeException e) {
+                    // keep the last good keys
+                }
+                return current;
+            }
+        });
     }
 
     public static AdminKeyRing of(final Map<String, Ed25519Keys.SigningKey> keys) {
@@ -75,42 +105,6 @@ public final class AdminKeyRing {
         final StringBuilder text = new StringBuilder("# FactFleet admin key ring: <authorityId>.admin.seed=<hex seed>. Secret.\n");
         source.get().forEach((authority, key) -> text.append(authority).append(SUFFIX).append('=').append(Hashing.hex(key.seed())).append('\n'));
         return text.toString();
-    }
-
-    /**
-     * A key ring that follows {@code file}: re-read when its modification time changes (checked at most
-     * once a second), empty while the file does not exist. A file that cannot be parsed keeps the last good ring.
-     */
-    public static java.util.function.Supplier<AdminKeyRing> watch(final Path file) {
-        return new java.util.function.Supplier<>() {
-            private AdminKeyRing current = empty();
-            private long checkedAt = Long.MIN_VALUE;
-            private java.nio.file.attribute.FileTime seen;
-
-            @Override
-            public synchronized AdminKeyRing get() {
-                final long now = System.nanoTime();
-                if (checkedAt != Long.MIN_VALUE && now - checkedAt < 1_000_000_000L) {
-                    return current;
-                }
-                checkedAt = now;
-                try {
-                    if (!Files.exists(file)) {
-                        current = empty();
-                        seen = null;
-                        return current;
-                    }
-                    final java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(file);
-                    if (!modified.equals(seen)) {
-                        current = load(file);
-                        seen = modified;
-                    }
-                } catch (final IOException | RuntimeException e) {
-                    // keep the last good ring
-                }
-                return current;
-            }
-        };
     }
 
     /** Adds (or replaces) one authority's admin key in a key ring file, created owner-only if missing. */

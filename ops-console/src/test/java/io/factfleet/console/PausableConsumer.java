@@ -39,11 +39,9 @@ final class PausableConsumer implements AutoCloseable {
     }
 
     /** Stops committing; returns once the consumer thread paused its partitions (nothing produced after this is committed). */
-    void pause() throws InterruptedException {
+    void pause() {
         committing = false;
-        while (!pausedAck && thread.isAlive()) {
-            Thread.sleep(10);
-        }
+        io.factfleet.testkit.Await.until("the consumer thread paused its partitions", Duration.ofSeconds(30), () -> pausedAck || !thread.isAlive());
     }
 
     void resume() {

@@ -43,9 +43,9 @@ public final class SnapshotConfig {
     private static final Set<String> OWN = Set.of(HTTP_PORT, HTTP_BIND_HOST);
 
     private final Properties props;
-    private final java.util.function.Supplier<AdminKeyRing> keys;
+    private final AdminKeyRing keys;
 
-    private SnapshotConfig(final Properties props, final java.util.function.Supplier<AdminKeyRing> keys) {
+    private SnapshotConfig(final Properties props, final AdminKeyRing keys) {
         this.props = props;
         this.keys = keys;
     }
@@ -77,7 +77,7 @@ public final class SnapshotConfig {
         if (!file.isBlank() && java.nio.file.Files.exists(Path.of(file))) {
             AdminKeyRing.load(Path.of(file)); // a malformed ring fails at start, not later
         }
-        return new SnapshotConfig(all, file.isBlank() ? AdminKeyRing::empty : AdminKeyRing.watch(Path.of(file)));
+        return new SnapshotConfig(all, file.isBlank() ? AdminKeyRing.empty() : AdminKeyRing.following(Path.of(file)));
     }
 
     /** With an explicit key ring (tests, or an embedding that keeps keys elsewhere). */
@@ -85,11 +85,11 @@ public final class SnapshotConfig {
         final Properties all = new Properties();
         defaults().forEach(all::put);
         all.putAll(props);
-        return new SnapshotConfig(all, () -> keys);
+        return new SnapshotConfig(all, keys);
     }
 
     /** The key ring now (a ring file is followed as keys are added to it). */
-    public java.util.function.Supplier<AdminKeyRing> keys() {
+    public AdminKeyRing keys() {
         return keys;
     }
 

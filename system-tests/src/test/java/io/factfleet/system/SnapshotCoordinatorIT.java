@@ -249,9 +249,7 @@ class SnapshotCoordinatorIT {
                     new AlterConfigOp(new ConfigEntry("segment.ms", "300"), AlterConfigOp.OpType.SET),
                     new AlterConfigOp(new ConfigEntry("min.cleanable.dirty.ratio", "0.01"), AlterConfigOp.OpType.SET),
                     new AlterConfigOp(new ConfigEntry("delete.retention.ms", "0"), AlterConfigOp.OpType.SET)))).all().get();
-            Thread.sleep(400);
-            final FactEnvelope roll = FLEET.device(4).journalEntry(0, "roll".getBytes(), new byte[] {1});
-            spine.publish(roll);
+            // Each poll appends a fact: once segment.ms has passed one of them rolls the segment, and the cleaner compacts it.
             Await.until("compaction reclaims the pruned facts", Duration.ofSeconds(60), () -> {
                 spine.publish(FLEET.device(4).journalEntry(0, ("tick-" + System.nanoTime()).getBytes(), new byte[] {1}));
                 return partitionBytes(journalPartition) < bytesBefore - prunedBytes / 2;

@@ -83,7 +83,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
     public static final String ACTOR = "snapshot-coordinator";
 
     /** What the processor needs besides its stores. */
-    public record Settings(java.util.function.Supplier<AdminKeyRing> keys, FactAdmission admission, Duration timeout, long autoFacts, long autoEpochs, int chunkBytes,
+    public record Settings(AdminKeyRing keys, FactAdmission admission, Duration timeout, long autoFacts, long autoEpochs, int chunkBytes,
                            int maxRetries, String journalTopic, String rejectedTopic, String requestsTopic,
                            Deserializer<FactEnvelope> factDeserializer, Deserializer<RejectedFact> rejectedDeserializer,
                            Serializer<FactEnvelope> factSerializer) {
@@ -253,7 +253,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         if (ps == null || roster == null || ps.getStatus() != ProposalStatus.OPEN || ps.getCountedApprovals() < roster.getThreshold()) {
             return;
         }
-        final Optional<DeviceSigner> signer = settings.keys().get().signer(authority, ACTOR);
+        final Optional<DeviceSigner> signer = settings.keys().signer(authority, ACTOR);
         final byte[] candidateBytes = candidates.get(authority);
         if (signer.isEmpty() || candidateBytes == null) {
             return;
@@ -371,7 +371,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
     }
 
     private void emitAbort(final String authority, final long epoch, final String proposalId, final String reason, final long at) {
-        settings.keys().get().adminKey(authority).ifPresent(key ->
+        settings.keys().adminKey(authority).ifPresent(key ->
                 emit(authority, new DeviceSigner(authority, ACTOR, key, () -> at).sign(epoch, new SnapshotAborted(proposalId, reason))));
     }
 
@@ -386,7 +386,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         if (proposal.phase().equals(ProposalRecord.REQUESTED) && rejected.getFactId().equals(proposal.factId())) {
             if (rejected.getReasonCode().equals(RejectionCode.STALE_PREFIX.name()) && proposal.retries() < settings.maxRetries()) {
                 // Ingest now holds new facts (a pending fence): propose again once this view has caught up.
-                proposals.put(authority, Json.bytes(proposal.retryAt(context.currentSystemTimeMs() + 200, false)));
+                proposals.put(authority, Json.bytes(proposal.retryAt(context.currentSystemTimeMs() + 200)));
             } else {
                 proposals.delete(authority);
                 stats.put(authority, Json.bytes(statsOf(authority).withError(rejected.getReasonCode() + ": " + rejected.getMessage())));
@@ -430,10 +430,10 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         if (proposal != null) {
             return "PROPOSAL_OPEN: proposal " + proposal.proposalId() + " is " + proposal.phase();
         }
-        if (settings.keys().get().adminKey(authority).isEmpty()) {
+        if (settings.keys().adminKey(authority).isEmpty()) {
             return "NO_ADMIN_KEY: the coordinator's key ring (factfleet.coordinator.admin.keys) has no admin key for " + authority;
         }
-        if (!settings.keys().get().adminKey(authority).get().keyId().equals(state.getAdminKeyId())) {
+        if (!settings.keys().adminKey(authority).get().keyId().equals(state.getAdminKeyId())) {
             return "NOT_ADMIN: the key ring's key for " + authority + " is not its current admin key " + state.getAdminKeyId();
         }
         return null;
@@ -444,7 +444,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         final String proposalId = "snap-" + Hashing.hex(Hashing.sha256((authority + "/" + state.getFactCount() + "/" + now + "/" + retries)
                 .getBytes(StandardCharsets.UTF_8))).substring(0, 16);
         final byte[] digest = StateDigest.of(state);
-        final DeviceSigner signer = settings.keys().get().signer(authority, ACTOR).orElseThrow();
+        final DeviceSigner signer = settings.keys().signer(authority, ACTOR).orElseThrow();
         final FactEnvelope proposal = signer.sign(state.getIdentityEpoch(), new SnapshotProposed(proposalId, requestedBy,
                 state.getIdentityEpoch(), ByteBuffer.wrap(digest), state.getFactCount()));
         emit(authority, proposal);

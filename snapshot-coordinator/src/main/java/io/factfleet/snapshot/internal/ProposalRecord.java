@@ -26,9 +26,10 @@ public record ProposalRecord(String proposalId, String factId, String phase, Str
                 null, 0, 0, null);
     }
 
-    public ProposalRecord retryAt(final long at, final boolean afterAbort) {
-        return new ProposalRecord(proposalId, factId, afterAbort ? ABORTING : RETRY, requestedBy, reason, requestedAtMillis, openedAtMillis,
-                targetEpoch, prefixFactCount, digestHex, retries + 1, at, afterAbort, blobCid, chunkCount, blobBytes, completionFactId);
+    /** No proposal in the journal (ingest refused it as stale): propose again at {@code at}. */
+    public ProposalRecord retryAt(final long at) {
+        return new ProposalRecord(proposalId, factId, RETRY, requestedBy, reason, requestedAtMillis, openedAtMillis,
+                targetEpoch, prefixFactCount, digestHex, retries + 1, at, false, blobCid, chunkCount, blobBytes, completionFactId);
     }
 
     public ProposalRecord completing(final String cid, final int chunks, final long bytes, final String completionId) {
