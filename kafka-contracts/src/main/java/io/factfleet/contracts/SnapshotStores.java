@@ -85,6 +85,20 @@ public final class SnapshotStores {
         }
     }
 
+    /**
+     * The bytes of blob {@code cid}, reassembled from its chunks and checked against the cid.
+     *
+     * @throws Snapshots.SnapshotException when a chunk is missing (not mirrored yet) or the bytes do not hash to the cid
+     */
+    public static byte[] blobBytes(final ReadOnlyKeyValueStore<String, byte[]> blobs, final String cid) {
+        final List<BlobChunk> chunks = new ArrayList<>();
+        final String prefix = cid + "/";
+        try (KeyValueIterator<String, byte[]> it = blobs.range(prefix, prefix + Character.MAX_VALUE)) {
+            it.forEachRemaining(kv -> chunks.add(Canonical.decode(kv.value, BlobChunk.class)));
+        }
+        return Snapshots.assemble(cid, chunks);
+    }
+
     /** A pointer with the verified snapshot it points to. */
     public record Loaded(SnapshotPointer pointer, SnapshotBlob blob, Snapshots.Verified verified) {
     }
@@ -101,12 +115,7 @@ public final class SnapshotStores {
             return Optional.empty();
         }
         final SnapshotPointer pointer = Canonical.decode(pointerBytes, SnapshotPointer.class);
-        final List<BlobChunk> chunks = new ArrayList<>();
-        final String prefix = pointer.getBlobCid() + "/";
-        try (KeyValueIterator<String, byte[]> it = blobs.range(prefix, prefix + Character.MAX_VALUE)) {
-            it.forEachRemaining(kv -> chunks.add(Canonical.decode(kv.value, BlobChunk.class)));
-        }
-        final SnapshotBlob blob = Canonical.decode(Snapshots.assemble(pointer.getBlobCid(), chunks), SnapshotBlob.class);
+        final SnapshotBlob blob = Canonical.decode(blobBytes(blobs, pointer.getBlobCid()), SnapshotBlob.class);
         final FactEnvelope completion = Canonical.decode(Canonical.array(pointer.getCompletion()), FactEnvelope.class);
         return Optional.of(new Loaded(pointer, blob, Snapshots.verify(blob, pointer.getBlobCid(), completion, admission, verifier)));
     }

@@ -327,7 +327,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
             return new Local(app, null, self);
         }
         final KeyQueryMetadata metadata = app.queryMetadataForKey(SnapshotStoresSpec.STATE, authority,
-                (topic, key, value, partitions) -> java.util.Optional.of(java.util.Set.of(AuthorityPartitioner.partition(key, partitions))));
+                new AuthorityPartitioner());
         return new Local(app, metadata, self);
     }
 }

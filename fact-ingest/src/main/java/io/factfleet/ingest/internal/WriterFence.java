@@ -125,11 +125,6 @@ final class WriterFence {
         return expired;
     }
 
-    /** Every open or pending fence (for status). */
-    List<Fence> all() {
-        return new ArrayList<>(open.values());
-    }
-
     private static String heldKey(final String authorityId, final long seq) {
         final String digits = Long.toString(seq);
         return authorityId + "/" + "0".repeat(Math.max(0, 20 - digits.length())) + digits;

@@ -355,7 +355,7 @@ public final class OtaHttpApi {
         }
         final String authority = ctx.pathParam("id");
         final org.apache.kafka.streams.KeyQueryMetadata owner = app.queryMetadataForKey(OtaStores.AUTHORITY_STATE.name(), authority,
-                (topic, key, value, partitions) -> java.util.Optional.of(java.util.Set.of(io.factfleet.contracts.AuthorityPartitioner.partition(key, partitions))));
+                new io.factfleet.contracts.AuthorityPartitioner());
         if (owner == null || owner == org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE || owner.activeHost().equals(self)) {
             return;
         }

@@ -45,14 +45,9 @@ public final class ReducerHttpApi {
         final org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, byte[]> blobs = streams.store(
                 org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(io.factfleet.reducer.ReducerTopology.SNAPSHOTS.blobStore(),
                         org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()));
-        final java.util.List<io.factfleet.schema.snapshot.BlobChunk> chunks = new java.util.ArrayList<>();
-        final String prefix = pointer.getBlobCid() + "/";
-        try (org.apache.kafka.streams.state.KeyValueIterator<String, byte[]> it = blobs.range(prefix, prefix + Character.MAX_VALUE)) {
-            it.forEachRemaining(kv -> chunks.add(io.factfleet.core.Canonical.decode(kv.value, io.factfleet.schema.snapshot.BlobChunk.class)));
-        }
         final byte[] blob;
         try {
-            blob = io.factfleet.core.Snapshots.assemble(pointer.getBlobCid(), chunks);
+            blob = io.factfleet.contracts.SnapshotStores.blobBytes(blobs, pointer.getBlobCid());
         } catch (final io.factfleet.core.Snapshots.SnapshotException e) {
             return HttpAnswer.error(503, HttpAnswer.ErrorCode.STORE_REBALANCING, e.getMessage() + "; retry shortly");
         }
