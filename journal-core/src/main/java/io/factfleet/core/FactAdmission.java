@@ -8,6 +8,7 @@ import io.factfleet.schema.EpochAdvanced;
 import io.factfleet.schema.FactBody;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.KeyRotated;
+import io.factfleet.schema.RosterBatchChanged;
 import io.factfleet.schema.SnapshotCompleted;
 import io.factfleet.schema.UpgradeProposed;
 import io.factfleet.schema.state.IgnoredFact;
@@ -53,7 +54,7 @@ public final class FactAdmission {
     public static boolean isRosterFact(final FactEnvelope fact) {
         final Object p = fact.getBody().getPayload();
         return p instanceof AuthorityCreated || p instanceof DeviceEnrolled || p instanceof DeviceRemoved
-                || p instanceof KeyRotated || p instanceof EpochAdvanced || p instanceof AdminReplacement;
+                || p instanceof KeyRotated || p instanceof EpochAdvanced || p instanceof AdminReplacement || p instanceof RosterBatchChanged;
     }
 
     /**

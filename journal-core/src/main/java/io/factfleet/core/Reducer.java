@@ -17,6 +17,8 @@ import io.factfleet.schema.KeyRotated;
 import io.factfleet.schema.KeyRotation;
 import io.factfleet.schema.ReadinessStatus;
 import io.factfleet.schema.RolloutTransition;
+import io.factfleet.schema.RosterBatchChange;
+import io.factfleet.schema.RosterBatchChanged;
 import io.factfleet.schema.RosterMember;
 import io.factfleet.schema.SnapshotAborted;
 import io.factfleet.schema.SnapshotApproved;
@@ -33,6 +35,7 @@ import io.factfleet.schema.state.ActivationClaim;
 import io.factfleet.schema.state.ApprovalRecord;
 import io.factfleet.schema.state.CacheFloor;
 import io.factfleet.schema.state.DeviceState;
+import io.factfleet.schema.state.FormerMember;
 import io.factfleet.schema.state.IgnoredFact;
 import io.factfleet.schema.state.MaintenanceState;
 import io.factfleet.schema.state.ProposalClosure;
@@ -44,6 +47,7 @@ import io.factfleet.schema.state.RetiredAdmin;
 import io.factfleet.schema.state.RosterAtEpoch;
 import io.factfleet.schema.state.RolloutTransitionRecord;
 import io.factfleet.schema.state.RosterEntry;
+import io.factfleet.schema.state.RosterEpoch;
 import io.factfleet.schema.state.SnapshotRef;
 import io.factfleet.schema.state.UpgradeState;
 import java.nio.ByteBuffer;
@@ -135,6 +139,8 @@ public final class Reducer {
                 .setReadyReports(new ArrayList<>())
                 .setActivationClaims(new ArrayList<>())
                 .setRolloutTransitions(new ArrayList<>())
+                .setRosterEpochs(new ArrayList<>())
+                .setFormerMembers(new ArrayList<>())
                 .build();
     }
 
@@ -299,6 +305,12 @@ public final class Reducer {
                 return n;
             }, null, () -> state.getRetiredAdmins().add(new RetiredAdmin(s.getOldAdminKeyId(), s.getActivationEpoch())));
         }
+        if (payload instanceof RosterBatchChanged batch) {
+            final RosterBatchChange s = batch.getStatement();
+            return rosterChange(state, body, id, s.getAuthorityId(), s.getFromEpoch(), s, batch.getCertificate(),
+                    current -> RosterBatches.problem(current, s), current -> next(current, RosterBatches.apply(current, s), s.getNewThreshold(), id),
+                    null, null);
+        }
         if (payload instanceof SnapshotProposed proposed) {
             proposal(state, body, id, proposed);
         } else if (payload instanceof SnapshotApproved approved) {
@@ -329,7 +341,7 @@ public final class Reducer {
 
     private String genesis(final MaintenanceState state, final FactBody body, final String id, final AuthorityCreated created) {
         if (state.getCreated()) {
-            final String existing = state.getRosterHistory().get(0).getCauseFactId();
+            final String existing = state.getRosterEpochs().get(0).getCauseFactId();
             if (id.compareTo(existing) < 0) {
                 return "a genesis fact " + id + " sorts before the applied genesis " + existing;
             }
@@ -359,7 +371,6 @@ public final class Reducer {
         members.sort(Comparator.comparing(RosterEntry::getDeviceId));
         final RosterAtEpoch first = new RosterAtEpoch(0L, created.getThreshold(), members, Ed25519Keys.keyId(admin), ByteBuffer.wrap(admin), id);
         state.setCreated(true);
-        state.getRosterHistory().add(first);
         adopt(state, first);
         return hasRetryable(state) ? "facts waiting for the authority's genesis can now apply" : null;
     }
@@ -417,7 +428,7 @@ public final class Reducer {
         if (onApplied != null) {
             onApplied.run();
         }
-        state.getRosterHistory().add(next);
+        retireLeavers(state, current, next);
         adopt(state, next);
         return hasRetryable(state) ? "facts waiting for epoch " + next.getEpoch() + " can now apply" : null;
     }
@@ -429,7 +440,23 @@ public final class Reducer {
                 sorted, current.getAdminKeyId(), current.getAdminPublicKey(), causeId);
     }
 
+    /** Keys on the current roster that the next one lacks become former members, rostered until the next epoch. */
+    private static void retireLeavers(final MaintenanceState state, final RosterAtEpoch current, final RosterAtEpoch next) {
+        final Set<String> staying = new HashSet<>();
+        for (final RosterEntry m : next.getMembers()) {
+            staying.add(m.getDeviceId() + "\0" + m.getKeyId());
+        }
+        for (final RosterEntry m : current.getMembers()) {
+            if (!staying.contains(m.getDeviceId() + "\0" + m.getKeyId())) {
+                state.getFormerMembers().add(new FormerMember(m.getDeviceId(), m.getKeyId(), m.getPublicKey(), m.getSinceEpoch(), next.getEpoch()));
+            }
+        }
+    }
+
+    /** Makes {@code roster} the current one: its header joins the chain, its members become the roster. */
     private static void adopt(final MaintenanceState state, final RosterAtEpoch roster) {
+        state.getRosterEpochs().add(new RosterEpoch(roster.getEpoch(), roster.getThreshold(), roster.getAdminKeyId(), roster.getAdminPublicKey(),
+                roster.getCauseFactId(), roster.getMembers().size()));
         state.setIdentityEpoch(roster.getEpoch());
         state.setThreshold(roster.getThreshold());
         state.setRoster(new ArrayList<>(roster.getMembers()));
@@ -710,7 +737,9 @@ public final class Reducer {
         state.getDevices().sort(Comparator.comparing(DeviceState::getDeviceId));
         state.getCacheFloors().sort(Comparator.comparing(CacheFloor::getKey));
         state.getRetiredAdmins().sort(Comparator.comparing(RetiredAdmin::getKeyId).thenComparingLong(RetiredAdmin::getActivationEpoch));
-        state.getRosterHistory().sort(Comparator.comparingLong(RosterAtEpoch::getEpoch));
+        state.getRosterEpochs().sort(Comparator.comparingLong(RosterEpoch::getEpoch));
+        state.getFormerMembers().sort(Comparator.comparing(FormerMember::getDeviceId).thenComparingLong(FormerMember::getSinceEpoch)
+                .thenComparing(FormerMember::getKeyId));
         state.getIgnored().sort(Comparator.comparing(IgnoredFact::getFactId).thenComparing(IgnoredFact::getReason));
         state.setSnapshotEpoch(state.getLastSnapshot() == null ? -1 : state.getLastSnapshot().getEpoch());
     }

@@ -209,7 +209,8 @@ public final class Snapshots {
             throw new SnapshotException("ROSTER_CHAIN_INVALID", "the blob carries no roster chain");
         }
         final MaintenanceState state = stateOf(blob);
-        if (!roster.getRosterHistory().equals(state.getRosterHistory()) || !roster.getRetiredAdmins().equals(state.getRetiredAdmins())) {
+        if (!roster.getRosterEpochs().equals(state.getRosterEpochs()) || !roster.getRoster().equals(state.getRoster())
+                || !roster.getFormerMembers().equals(state.getFormerMembers()) || !roster.getRetiredAdmins().equals(state.getRetiredAdmins())) {
             throw new SnapshotException("ROSTER_CHAIN_INVALID", "the blob's roster history is not the one its roster chain certifies");
         }
         final RosterAtEpoch atEpoch = Rosters.at(state, s.getEpoch()).orElseThrow(() ->

@@ -158,6 +158,108 @@ final class FactPool {
         return pool;
     }
 
+    /** Devices in a large pool's genesis, and in each of its competing bulk enrolments. */
+    static final int LARGE_GENESIS = 600;
+    static final int LARGE_BATCH_A = 500;
+    static final int LARGE_BATCH_B = 450;
+
+    /**
+     * A site-sized authority (600 devices at genesis, 1,100 after a bulk enrolment) for the same
+     * properties: two certified bulk batches compete for epoch 0 -> 1, a batch with a duplicate key
+     * and one with too few signatures are ignored, devices of either batch sign at epoch 1 (valid only
+     * for the winner's), a bulk removal moves to epoch 2, removed devices' facts at epoch 0 stay valid
+     * while theirs at epoch 2 are refused, and a staged rollout and a snapshot round run over the
+     * large roster.
+     */
+    static FactPool large(final long seed) {
+        final Random random = new Random(seed);
+        final java.util.function.Function<String, Ed25519Keys.SigningKey> key =
+                name -> Ed25519Keys.fromSeed(Hashing.sha256((seed + "/" + name).getBytes()));
+        final String a = "site-" + seed;
+        final java.util.Map<String, Ed25519Keys.SigningKey> devices = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < LARGE_GENESIS; i++) {
+            devices.put(a + "-d" + i, key.apply("d" + i));
+        }
+        final AuthorityGenesis g = AuthorityGenesis.of(a, devices, key.apply("admin"), 3);
+        final FactPool pool = new FactPool(g);
+        final List<FactEnvelope> f = pool.facts;
+        final java.util.function.LongSupplier clock = () -> 1_000 + random.nextInt(50);
+        final java.util.function.IntFunction<DeviceSigner> device = i -> new DeviceSigner(a, g.deviceIds().get(i), g.deviceKeys().get(i), clock);
+        final DeviceSigner admin = new DeviceSigner(a, "admin", g.adminKey(), clock);
+        final List<Ed25519Keys.SigningKey> signers = List.of(g.deviceKeys().get(0), g.deviceKeys().get(1), g.deviceKeys().get(2));
+        f.add(g.genesisFact(OPERATOR));
+
+        // Epoch 0: metadata and readiness from many devices, a staged rollout over the roster, a snapshot round.
+        for (int i = 0; i < 12; i++) {
+            f.add(device.apply(random.nextInt(LARGE_GENESIS)).deviceMetadata(0, List.of(new InstalledPackage("fw", 1L + random.nextInt(3))), "auto"));
+            f.add(device.apply(random.nextInt(LARGE_GENESIS)).journalEntry(0, ("k" + i).getBytes(), ("v" + random.nextInt()).getBytes()));
+        }
+        final io.factfleet.schema.RolloutWave w0 = io.factfleet.schema.RolloutWave.newBuilder().setName("canary").setDevicePercent(1)
+                .setSuccessThresholdPercent(50).setErrorThresholdCount(2).setTimeoutMillis(1000L).build();
+        final io.factfleet.schema.RolloutWave w1 = io.factfleet.schema.RolloutWave.newBuilder().setName("rest").setDevicePercent(100)
+                .setSuccessThresholdPercent(90).setErrorThresholdPercent(5).setTimeoutMillis(0L).build();
+        final UpgradeMetadata staged = new UpgradeMetadata(a, "up-site", "fw", 4L, ByteBuffer.wrap(Hashing.sha256(new byte[] {4})), 10L,
+                UpgradeKind.SOFT, null, Long.MAX_VALUE, new RolloutPlan(List.of(w0, w1), true));
+        f.add(admin.sign(0, new UpgradeProposed(staged, ThresholdCertificates.of(staged, signers))));
+        f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-site", 0, io.factfleet.schema.RolloutAction.APPROVE, null)));
+        for (int i = 0; i < 8; i++) {
+            f.add(device.apply(i).readiness(0, "up-site", "fw", 4, i == 5 ? ReadinessStatus.REJECTED : ReadinessStatus.READY, i == 5 ? "bad hash" : null));
+        }
+        f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-site", 1, io.factfleet.schema.RolloutAction.OPEN_WAVE, "SUCCESS_THRESHOLD")));
+        final byte[] digest = Hashing.sha256(("site-prefix" + seed).getBytes());
+        f.add(admin.sign(0, new SnapshotProposed("snap-site", "admin", 0L, ByteBuffer.wrap(digest), 30L)));
+        for (int i = 0; i < 4; i++) {
+            f.add(device.apply(i).approveSnapshot(0, "snap-site", 0, digest));
+        }
+
+        // Two bulk enrolments compete for epoch 0 -> 1 (the smaller fact id wins); batch A also removes 40 devices.
+        final List<io.factfleet.schema.RosterMember> enrolA = new ArrayList<>();
+        final List<Ed25519Keys.SigningKey> keysA = new ArrayList<>();
+        for (int i = 0; i < LARGE_BATCH_A; i++) {
+            keysA.add(key.apply("a" + i));
+            enrolA.add(new io.factfleet.schema.RosterMember(a + "-a" + i, ByteBuffer.wrap(keysA.get(i).publicKey())));
+        }
+        final List<String> removeA = new ArrayList<>();
+        for (int i = LARGE_GENESIS - 40; i < LARGE_GENESIS; i++) {
+            removeA.add(g.deviceIds().get(i));
+        }
+        final io.factfleet.schema.RosterBatchChange batchA = new io.factfleet.schema.RosterBatchChange(a, 0L, enrolA, removeA, null);
+        f.add(admin.sign(0, new io.factfleet.schema.RosterBatchChanged(batchA, ThresholdCertificates.of(batchA, signers))));
+        final List<io.factfleet.schema.RosterMember> enrolB = new ArrayList<>();
+        for (int i = 0; i < LARGE_BATCH_B; i++) {
+            enrolB.add(new io.factfleet.schema.RosterMember(a + "-b" + i, ByteBuffer.wrap(key.apply("b" + i).publicKey())));
+        }
+        final io.factfleet.schema.RosterBatchChange batchB = new io.factfleet.schema.RosterBatchChange(a, 0L, enrolB, List.of(), 5);
+        f.add(admin.sign(0, new io.factfleet.schema.RosterBatchChanged(batchB, ThresholdCertificates.of(batchB,
+                List.of(g.deviceKeys().get(3), g.deviceKeys().get(4), g.deviceKeys().get(5))))));
+        // A batch with a key twice, and one with too few signatures: both ignored whole.
+        final List<io.factfleet.schema.RosterMember> twice = new ArrayList<>(enrolB.subList(0, 10));
+        twice.add(new io.factfleet.schema.RosterMember(a + "-twin", enrolB.get(3).getPublicKey()));
+        final io.factfleet.schema.RosterBatchChange duplicate = new io.factfleet.schema.RosterBatchChange(a, 0L, twice, List.of(), null);
+        f.add(admin.sign(0, new io.factfleet.schema.RosterBatchChanged(duplicate, ThresholdCertificates.of(duplicate, signers))));
+        final io.factfleet.schema.RosterBatchChange weak = new io.factfleet.schema.RosterBatchChange(a, 0L, enrolB.subList(0, 5), List.of(), null);
+        f.add(admin.sign(0, new io.factfleet.schema.RosterBatchChanged(weak, ThresholdCertificates.of(weak, signers.subList(0, 2)))));
+
+        // Epoch 1: devices of either batch sign (valid only for the winner's), and so does a device batch A removed.
+        for (int i = 0; i < 6; i++) {
+            f.add(new DeviceSigner(a, a + "-a" + i, keysA.get(i), clock).journalEntry(1, ("a" + i).getBytes(), "1".getBytes()));
+            f.add(new DeviceSigner(a, a + "-b" + i, key.apply("b" + i), clock).journalEntry(1, ("b" + i).getBytes(), "1".getBytes()));
+        }
+        f.add(device.apply(LARGE_GENESIS - 1).journalEntry(1, "removed?".getBytes(), "1".getBytes()));
+        // A bulk removal from epoch 1 (valid only if batch A won: it removes batch A's devices) moves to epoch 2.
+        final io.factfleet.schema.RosterBatchChange removal = new io.factfleet.schema.RosterBatchChange(a, 1L, List.of(),
+                List.of(a + "-a0", a + "-a1", g.deviceIds().get(10), g.deviceIds().get(11)), null);
+        f.add(admin.sign(1, new io.factfleet.schema.RosterBatchChanged(removal, ThresholdCertificates.of(removal, signers))));
+
+        // Epoch 2: removed devices are refused; the rest sign on. Epoch 0 facts by removed devices stay valid.
+        f.add(new DeviceSigner(a, a + "-a0", keysA.get(0), clock).journalEntry(2, "gone".getBytes(), "1".getBytes()));
+        f.add(device.apply(10).journalEntry(2, "gone".getBytes(), "1".getBytes()));
+        f.add(new DeviceSigner(a, a + "-a2", keysA.get(2), clock).journalEntry(2, "here".getBytes(), "1".getBytes()));
+        f.add(device.apply(11).journalEntry(0, "late".getBytes(), "1".getBytes()));
+        f.add(device.apply(LARGE_GENESIS - 2).readiness(0, "up-site", "fw", 4, ReadinessStatus.READY, null));
+        return pool;
+    }
+
     /** A verifier that remembers answers: same bits as the real one, much faster in properties. */
     static final class MemoizingVerifier implements SignatureVerifier {
         private final ConcurrentHashMap<String, Boolean> answers = new ConcurrentHashMap<>();

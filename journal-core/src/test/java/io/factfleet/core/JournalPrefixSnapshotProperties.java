@@ -21,11 +21,11 @@ import net.jqwik.api.constraints.IntRange;
  * is not there yet) never reaches it.
  */
 class JournalPrefixSnapshotProperties {
-    private static final List<FactPool> POOLS = List.of(FactPool.build(21), FactPool.build(22));
+    private static final List<FactPool> POOLS = List.of(FactPool.build(21), FactPool.build(22), FactPool.large(23));
     private static final Reducer REDUCER = new Reducer(new FactPool.MemoizingVerifier());
 
     @Property(tries = 1000)
-    void aSnapshotOfAnyJournalPrefixPlusTheRestGivesTheSameState(@ForAll @IntRange(min = 0, max = 1) final int poolIndex,
+    void aSnapshotOfAnyJournalPrefixPlusTheRestGivesTheSameState(@ForAll @IntRange(min = 0, max = 2) final int poolIndex,
                                                                  @ForAll @IntRange(min = 0, max = 1000) final int cutPermille,
                                                                  @ForAll final Random random) {
         final FactPool pool = POOLS.get(poolIndex);
@@ -53,7 +53,7 @@ class JournalPrefixSnapshotProperties {
     }
 
     @Property(tries = 200)
-    void aReplicaComputesTheProposalsPrefixDigestFromWhatItHolds(@ForAll @IntRange(min = 0, max = 1) final int poolIndex,
+    void aReplicaComputesTheProposalsPrefixDigestFromWhatItHolds(@ForAll @IntRange(min = 0, max = 2) final int poolIndex,
                                                                  @ForAll @IntRange(min = 0, max = 1000) final int cutPermille,
                                                                  @ForAll final Random random) {
         final FactPool pool = POOLS.get(poolIndex);

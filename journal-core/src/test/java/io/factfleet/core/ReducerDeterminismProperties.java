@@ -24,7 +24,7 @@ import net.jqwik.api.constraints.IntRange;
  * byte-identical state and digest.
  */
 class ReducerDeterminismProperties {
-    private static final List<FactPool> POOLS = List.of(FactPool.build(1), FactPool.build(2), FactPool.build(3));
+    private static final List<FactPool> POOLS = List.of(FactPool.build(1), FactPool.build(2), FactPool.build(3), FactPool.large(4));
     private static final Reducer REDUCER = new Reducer(new FactPool.MemoizingVerifier());
 
     record Sample(FactPool pool, List<FactEnvelope> facts) {
@@ -182,6 +182,18 @@ class ReducerDeterminismProperties {
             }
             return ids;
         }
+    }
+
+    @Property(tries = 1)
+    void theLargePoolExercisesBulkRosterChanges() {
+        final FactPool pool = POOLS.get(3);
+        final MaintenanceState state = REDUCER.reduce(pool.genesis.authorityId(), pool.facts);
+        assertThat(state.getIdentityEpoch()).isEqualTo(2);
+        assertThat(state.getRoster().size()).isGreaterThanOrEqualTo(1_000);
+        assertThat(state.getIgnored()).extracting(i -> i.getReason().split(":")[0]).contains(
+                "SUPERSEDED", "DUPLICATE_KEY", "CERTIFICATE_INVALID", "SIGNER_NOT_ROSTERED");
+        assertThat(state.getFormerMembers()).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(state.getRosterEpochs()).extracting(e -> e.getMemberCount()).hasSize(3);
     }
 
     @Property(tries = 10)

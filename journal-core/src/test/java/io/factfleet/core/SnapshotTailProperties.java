@@ -15,11 +15,11 @@ import net.jqwik.api.constraints.IntRange;
 
 /** Snapshot + tail = state: reducing the facts below an epoch, then the rest on top, equals reducing all of them. */
 class SnapshotTailProperties {
-    private static final List<FactPool> POOLS = List.of(FactPool.build(11), FactPool.build(12));
+    private static final List<FactPool> POOLS = List.of(FactPool.build(11), FactPool.build(12), FactPool.large(13));
     private static final Reducer REDUCER = new Reducer(new FactPool.MemoizingVerifier());
 
     @Property(tries = 1000)
-    void aSnapshotAtAnyEpochPlusItsTailGivesTheSameState(@ForAll @IntRange(min = 0, max = 1) final int poolIndex,
+    void aSnapshotAtAnyEpochPlusItsTailGivesTheSameState(@ForAll @IntRange(min = 0, max = 2) final int poolIndex,
                                                           @ForAll @IntRange(min = 0, max = 6) final int cut,
                                                           @ForAll final Random random) {
         final FactPool pool = POOLS.get(poolIndex);
@@ -44,7 +44,7 @@ class SnapshotTailProperties {
     }
 
     @Property(tries = 10)
-    void aTailFactBelowTheSnapshotEpochIsRefused(@ForAll @IntRange(min = 0, max = 1) final int poolIndex) {
+    void aTailFactBelowTheSnapshotEpochIsRefused(@ForAll @IntRange(min = 0, max = 2) final int poolIndex) {
         final FactPool pool = POOLS.get(poolIndex);
         final MaintenanceState snapshot = REDUCER.reduce(pool.genesis.authorityId(), pool.facts);
         assertThatThrownBy(() -> REDUCER.reduceFrom(snapshot, 1, List.of(pool.facts.get(0))))

@@ -31,6 +31,7 @@ import io.factfleet.schema.state.MaintenanceState;
 import io.factfleet.schema.state.ProposalState;
 import io.factfleet.schema.state.ProposalStatus;
 import io.factfleet.schema.state.RosterAtEpoch;
+import io.factfleet.schema.state.RosterEpoch;
 import io.factfleet.snapshot.SnapshotMetrics;
 import io.factfleet.snapshot.SnapshotStoresSpec;
 import java.nio.ByteBuffer;
@@ -277,7 +278,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
             }
         });
         final List<FactEnvelope> chain = new ArrayList<>();
-        for (final RosterAtEpoch r : prefix.getRosterHistory()) {
+        for (final RosterEpoch r : prefix.getRosterEpochs()) {
             final byte[] bytes = rosterFacts.get(JournalKey.of(authority, r.getCauseFactId()));
             if (bytes != null) {
                 chain.add(Canonical.decode(bytes, FactEnvelope.class));
