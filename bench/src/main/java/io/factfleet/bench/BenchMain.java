@@ -921,7 +921,7 @@ public final class BenchMain implements Callable<Integer> {
         return Math.round(value * scale) / scale;
     }
 
-    private static void deleteQuietly(final Path dir) {
+    static void deleteQuietly(final Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (final IOException | UncheckedIOException e) {

@@ -1,0 +1,466 @@
+package io.factfleet.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.contracts.AuthorityPartitioner;
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.contracts.JournalKey;
+import io.factfleet.contracts.Topic;
+import io.factfleet.core.AuthorityGenesis;
+import io.factfleet.core.Canonical;
+import io.factfleet.core.DeviceSigner;
+import io.factfleet.core.Ed25519Keys;
+import io.factfleet.core.Facts;
+import io.factfleet.core.Hashing;
+import io.factfleet.core.Reducer;
+import io.factfleet.core.ThresholdCertificates;
+import io.factfleet.reducer.ReducerConfig;
+import io.factfleet.reducer.ReducerService;
+import io.factfleet.registry.SchemaRegistryService;
+import io.factfleet.registry.client.HttpSchemaRegistryClient;
+import io.factfleet.registry.client.SpecificAvroDeserializer;
+import io.factfleet.registry.client.SpecificAvroSerializer;
+import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.InstalledPackage;
+import io.factfleet.schema.ReadinessStatus;
+import io.factfleet.schema.RolloutPlan;
+import io.factfleet.schema.SnapshotCompleted;
+import io.factfleet.schema.SnapshotProposed;
+import io.factfleet.schema.SnapshotStatement;
+import io.factfleet.schema.UpgradeKind;
+import io.factfleet.schema.UpgradeMetadata;
+import io.factfleet.schema.UpgradeProposed;
+import io.factfleet.schema.state.MaintenanceState;
+import io.factfleet.testkit.KafkaCluster;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.state.KeyValueStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Issue 10's scale figures, on one in-process broker: how the reducer's per-fact cost grows with an
+ * authority's size, what an authority's state costs per device, and the reducer against a fair
+ * ceiling (a minimal exactly-once Streams app that writes one changelogged store entry per fact).
+ *
+ * <p>This first part measures {@code fold_fps_by_devices}, {@code scale_ratio_10000},
+ * {@code state_bytes_per_device_10000}, {@code eos_store_baseline_fps} and
+ * {@code reducer_vs_eos_baseline}. The enrolment, rollout and 1M-device figures are not built yet
+ * (bench/README.md says so).
+ */
+@Command(name = "scale-bench", mixinStandardHelpOptions = true, description = "FactFleet scale figures (issue 10), merged into bench/results/latest.json")
+public final class ScaleBench implements Callable<Integer> {
+    static final double SCALE_RATIO_GOAL = 0.8;
+    static final double STATE_BYTES_PER_DEVICE_GOAL = 512;
+    static final double EOS_BASELINE_RATIO_GOAL = 0.5;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "partitions of every topic (default ${DEFAULT-VALUE})")
+    int partitions;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "10,1000,10000", description = "authority sizes, in devices (default ${DEFAULT-VALUE})")
+    List<Integer> sizes;
+
+    @Option(names = "--facts-per-size", defaultValue = "1500", description = "facts folded per authority size (default ${DEFAULT-VALUE})")
+    int factsPerSize;
+
+    @Option(names = "--min-seconds", defaultValue = "3", description = "a size's run ends after this many facts or seconds, whichever is later reached first (default ${DEFAULT-VALUE})")
+    int minSeconds;
+
+    @Option(names = "--baseline-authorities", defaultValue = "40", description = "small authorities in the baseline journal (default ${DEFAULT-VALUE})")
+    int baselineAuthorities;
+
+    @Option(names = "--baseline-facts", defaultValue = "1500", description = "facts per baseline authority (default ${DEFAULT-VALUE})")
+    int baselineFacts;
+
+    @Option(names = "--output", defaultValue = "bench/results/latest.json", description = "results file to merge into (default ${DEFAULT-VALUE})")
+    Path output;
+
+    @Option(names = "--no-write", description = "print the figures only")
+    boolean noWrite;
+
+    private final long benchStart = System.nanoTime();
+    private final Ed25519Keys.SigningKey operator = Ed25519Keys.generate();
+
+    public static void main(final String[] args) {
+        System.exit(BenchMain.execute(new ScaleBench(), args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        final Path dataDir = Files.createTempDirectory("factfleet-scale");
+        say("Machine: %s", Machine.line());
+        final ObjectNode run = ResultsFile.JSON.createObjectNode();
+        final ObjectNode figures = run.putObject("scale_bench");
+        try (KafkaCluster kafka = KafkaCluster.singleBroker()) {
+            kafka.start();
+            for (final Topic<?, ?> topic : FactFleetTopics.all()) {
+                kafka.createTopic(topic.name(), partitions, 1, topic.configs());
+            }
+            final Properties registryProps = new Properties();
+            registryProps.put("bootstrap.servers", kafka.bootstrapServers());
+            registryProps.put("listeners", "http://127.0.0.1:0");
+            try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
+                registry.start();
+                final String registryUrl = "http://127.0.0.1:" + registry.port();
+                final SpecificAvroSerializer<FactEnvelope> serializer =
+                        new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+                try (KafkaProducer<String, byte[]> producer = journalProducer(kafka)) {
+                    final Journal journal = new Journal(producer, serializer);
+                    baseline(kafka, registryUrl, dataDir, journal, run, figures);
+                    foldBySize(kafka, registryUrl, dataDir, journal, run, figures);
+                }
+            }
+        } finally {
+            BenchMain.deleteQuietly(dataDir);
+        }
+        stateBytes(run, figures);
+        run.put("scale_bench_duration_s", round((System.nanoTime() - benchStart) / 1e9, 1));
+        say("%s", ResultsFile.JSON.writeValueAsString(run));
+        if (!noWrite) {
+            ResultsFile.merge(output, run);
+            say("Merged into %s", output.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    // ---- the fair ceiling --------------------------------------------------------------------
+
+    /**
+     * A journal of small authorities; a minimal EOS app and then a fresh reducer each read all of it
+     * from the beginning; facts/s from Streams' RUNNING to the last fact.
+     */
+    private void baseline(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final Journal journal,
+                          final ObjectNode run, final ObjectNode figures) throws Exception {
+        final Random random = new Random(7);
+        for (int a = 0; a < baselineAuthorities; a++) {
+            final Site site = new Site(String.format(Locale.ROOT, "base-%04d", a), 10, random);
+            journal.send(site.genesis(operator));
+            journal.send(site.upgrade());
+            for (int i = 0; i < baselineFacts - 2; i++) {
+                journal.send(site.mixedFact(i));
+            }
+        }
+        journal.flush();
+        final long total = journal.sent();
+        say("Baseline journal: %d facts in %d authorities of 10 devices", total, baselineAuthorities);
+        // A throw-away reducer folds the journal first, so the JIT has compiled the fold before either timed run.
+        try (ReducerService warm = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer-warmup"))).start()) {
+            awaitCount("the warm-up reducer", () -> warm.metrics().snapshot().factsFolded(), total, Duration.ofMinutes(5));
+        }
+
+        final AtomicLong processed = new AtomicLong();
+        final StreamsBuilder builder = new StreamsBuilder();
+        final SpecificAvroDeserializer<FactEnvelope> deserializer =
+                new SpecificAvroDeserializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)), FactEnvelope.class);
+        builder.stream(FactFleetTopics.JOURNAL.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .mapValues((key, bytes) -> {
+                    final FactEnvelope fact = deserializer.deserialize(FactFleetTopics.JOURNAL.name(), bytes);
+                    processed.incrementAndGet();
+                    return Canonical.bytes(fact);
+                })
+                .toTable(Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as("eos-baseline-store")
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()));
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scale-eos-baseline");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dataDir.resolve("eos-baseline").toString());
+        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        final double eosFps;
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+            streams.start();
+            eosFps = timeFromRunning("the EOS baseline", () -> streams.state() == KafkaStreams.State.RUNNING, processed::get, total);
+        }
+        say("  eos_store_baseline_fps = %.0f", eosFps);
+
+        final double reducerFps;
+        try (ReducerService reducer = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer-baseline"))).start()) {
+            reducerFps = timeFromRunning("a fresh reducer", () -> reducer.streamsState() == KafkaStreams.State.RUNNING,
+                    () -> reducer.metrics().snapshot().factsFolded(), total);
+        }
+        say("  reducer_fps over the same journal = %.0f; reducer_vs_eos_baseline = %.3f", reducerFps, reducerFps / eosFps);
+        run.put("eos_store_baseline_fps", round(eosFps, 0));
+        run.put("reducer_fps_scale_journal", round(reducerFps, 0));
+        run.put("reducer_vs_eos_baseline", round(reducerFps / eosFps, 3));
+        figures.put("baseline_facts", total);
+        figures.put("baseline_method", "journal of " + baselineAuthorities + " authorities x 10 devices (metadata, readiness, journal entries); "
+                + "a Kafka Streams exactly_once_v2 app deserializing each fact (Confluent Avro) into one changelogged KV entry, "
+                + "then a fresh reducer (its default settings), each from RUNNING to the last fact, after a throw-away reducer folded the same "
+                + "journal to warm the JIT");
+        figures.put("reducer_vs_eos_baseline_goal", EOS_BASELINE_RATIO_GOAL);
+        figures.put("reducer_vs_eos_baseline_met", reducerFps / eosFps >= EOS_BASELINE_RATIO_GOAL);
+    }
+
+    // ---- per-fact cost against authority size -----------------------------------------------
+
+    /**
+     * One reducer, warmed by the baseline journal, folds authorities of growing size: the genesis and
+     * an upgrade first, then the same fact mix; facts/s from the first send to the last fold.
+     */
+    private void foldBySize(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final Journal journal,
+                            final ObjectNode run, final ObjectNode figures) throws Exception {
+        final ObjectNode bySize = run.putObject("fold_fps_by_devices");
+        final ObjectNode stateSizes = figures.putObject("state_bytes_by_devices");
+        final Map<Integer, Double> fps = new HashMap<>();
+        try (ReducerService reducer = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer"))).start()) {
+            final LongSupplier folded = () -> reducer.metrics().snapshot().factsFolded();
+            awaitCount("the reducer folding the baseline journal", folded, journal.sent(), Duration.ofMinutes(5));
+            final Random random = new Random(11);
+            for (final int devices : sizes) {
+                final Site site = new Site(String.format(Locale.ROOT, "site-%05d", devices), devices, random);
+                journal.send(site.genesis(operator));
+                journal.send(site.upgrade());
+                journal.flush();
+                awaitCount("the genesis of " + devices + " devices", folded, journal.sent(), Duration.ofMinutes(2));
+                final long before = folded.getAsLong();
+                final long start = System.nanoTime();
+                final long deadline = start + Duration.ofSeconds(minSeconds).toNanos();
+                int sent = 0;
+                // Send in slices so a slow size stops after --min-seconds instead of folding every fact.
+                while (sent < factsPerSize) {
+                    final int slice = Math.min(100, factsPerSize - sent);
+                    for (int i = 0; i < slice; i++) {
+                        journal.send(site.mixedFact(sent + i));
+                    }
+                    sent += slice;
+                    journal.flush();
+                    if (System.nanoTime() > deadline) {
+                        break;
+                    }
+                    if (sent >= 300) {
+                        awaitCount("slice of " + devices, folded, before + sent - 200, Duration.ofMinutes(5));
+                    }
+                }
+                awaitCount(sent + " facts of an authority of " + devices, folded, before + sent, Duration.ofMinutes(10));
+                final double rate = sent * 1e9 / (System.nanoTime() - start);
+                fps.put(devices, rate);
+                bySize.put(Integer.toString(devices), round(rate, 1));
+                stateSizes.put(Integer.toString(devices), Canonical.bytes(site.reduced()).length);
+                say("  %,6d devices: %.1f facts/s (%d facts); state %,d bytes", devices, rate, sent, Canonical.bytes(site.reduced()).length);
+            }
+        }
+        final Double small = fps.get(10);
+        final Double large = fps.get(10_000);
+        if (small != null && large != null) {
+            run.put("scale_ratio_10000", round(large / small, 4));
+            figures.put("scale_ratio_10000_goal", SCALE_RATIO_GOAL);
+            figures.put("scale_ratio_10000_met", large / small >= SCALE_RATIO_GOAL);
+        }
+        figures.put("fold_method", "one reducer (default settings, warmed by the baseline journal) folds, per size, an authority's genesis and one "
+                + "upgrade, then up to " + factsPerSize + " facts (device metadata, readiness, journal entries from random devices) sent in slices "
+                + "of 100 for at least " + minSeconds + " s; facts/s from the first send to the last fold");
+    }
+
+    // ---- state bytes per device --------------------------------------------------------------
+
+    /**
+     * The state of a 10,000-device authority after every device reported metadata and READY for an
+     * upgrade and 3 snapshots completed, reduced by the pure core (byte-identical to the reducer's
+     * store value by the determinism properties).
+     */
+    private void stateBytes(final ObjectNode run, final ObjectNode figures) {
+        final int devices = 10_000;
+        final Site site = new Site("bytes-10000", devices, new Random(3));
+        final List<FactEnvelope> facts = new ArrayList<>();
+        facts.add(site.genesis(operator));
+        facts.add(site.upgrade());
+        for (int i = 0; i < devices; i++) {
+            facts.add(site.device(i).deviceMetadata(0, List.of(new InstalledPackage("fw", 2L)), "auto"));
+            facts.add(site.device(i).readiness(0, "up-1", "fw", 2, ReadinessStatus.READY, null));
+        }
+        for (int s = 0; s < 3; s++) {
+            final byte[] digest = Hashing.sha256(("prefix-" + s).getBytes());
+            facts.add(site.admin().sign(0, new SnapshotProposed("snap-" + s, "admin", 0L, ByteBuffer.wrap(digest), 10L + s)));
+            for (int i = 0; i < site.threshold(); i++) {
+                facts.add(site.device(i).approveSnapshot(0, "snap-" + s, 0, digest));
+            }
+            final SnapshotStatement statement = new SnapshotStatement(site.id(), "snap-" + s, 0L, ByteBuffer.wrap(digest));
+            facts.add(site.admin().sign(0, new SnapshotCompleted(statement, "cid-" + s, 10L + s,
+                    ThresholdCertificates.of(statement, site.genesis.deviceKeys().subList(0, site.threshold())))));
+        }
+        final MaintenanceState state = Reducer.standard().reduce(site.id(), facts);
+        final int bytes = Canonical.bytes(state).length;
+        run.put("state_bytes_per_device_10000", round((double) bytes / devices, 1));
+        figures.put("state_bytes_10000", bytes);
+        figures.put("state_bytes_per_device_10000_goal", STATE_BYTES_PER_DEVICE_GOAL);
+        figures.put("state_bytes_per_device_10000_met", (double) bytes / devices <= STATE_BYTES_PER_DEVICE_GOAL);
+        figures.put("state_bytes_method", "MaintenanceState canonical bytes of 10,000 devices after metadata and READY from each and 3 completed "
+                + "snapshots (M=3 approvals each), reduced by the pure core; the fact index store is not counted");
+        say("  state_bytes_per_device_10000 = %.1f (%,d bytes)", (double) bytes / devices, bytes);
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    /** An authority of n devices with threshold 3, and the facts of the bench's mix. */
+    private static final class Site {
+        final AuthorityGenesis genesis;
+        final Random random;
+        final LongSupplier clock;
+        final List<FactEnvelope> facts = new ArrayList<>();
+
+        Site(final String id, final int devices, final Random random) {
+            this.genesis = AuthorityGenesis.generate(id, devices, Math.min(3, devices));
+            this.random = random;
+            final AtomicLong time = new AtomicLong(1_000_000);
+            this.clock = time::incrementAndGet;
+        }
+
+        String id() {
+            return genesis.authorityId();
+        }
+
+        int threshold() {
+            return genesis.threshold();
+        }
+
+        DeviceSigner device(final int i) {
+            return new DeviceSigner(id(), genesis.deviceIds().get(i), genesis.deviceKeys().get(i), clock);
+        }
+
+        DeviceSigner admin() {
+            return new DeviceSigner(id(), "admin", genesis.adminKey(), clock);
+        }
+
+        FactEnvelope genesis(final Ed25519Keys.SigningKey operatorKey) {
+            return keep(genesis.genesisFact(operatorKey));
+        }
+
+        FactEnvelope upgrade() {
+            final UpgradeMetadata m = new UpgradeMetadata(id(), "up-1", "fw", 2L, ByteBuffer.wrap(Hashing.sha256(new byte[] {2})), 1024L,
+                    UpgradeKind.SOFT, null, Long.MAX_VALUE, new RolloutPlan(List.of(), false));
+            return keep(admin().sign(0, new UpgradeProposed(m, ThresholdCertificates.of(m, genesis.deviceKeys().subList(0, threshold())))));
+        }
+
+        /** Device metadata, readiness and journal entries in turn, from random devices. */
+        FactEnvelope mixedFact(final int i) {
+            final DeviceSigner d = device(random.nextInt(genesis.deviceIds().size()));
+            return keep(switch (i % 3) {
+                case 0 -> d.deviceMetadata(0, List.of(new InstalledPackage("fw", 1L + random.nextInt(2))), "auto");
+                case 1 -> d.readiness(0, "up-1", "fw", 2, random.nextInt(10) == 0 ? ReadinessStatus.NOT_READY : ReadinessStatus.READY,
+                        null);
+                default -> d.journalEntry(0, ("k" + i).getBytes(), ("v" + random.nextInt()).getBytes());
+            });
+        }
+
+        MaintenanceState reduced() {
+            return Reducer.standard().reduce(id(), facts);
+        }
+
+        private FactEnvelope keep(final FactEnvelope fact) {
+            facts.add(fact);
+            return fact;
+        }
+    }
+
+    /** Writes facts straight to the journal, as ingest would after admitting them (partitioned by authority). */
+    private final class Journal {
+        private final KafkaProducer<String, byte[]> producer;
+        private final SpecificAvroSerializer<FactEnvelope> serializer;
+        private long sent;
+
+        Journal(final KafkaProducer<String, byte[]> producer, final SpecificAvroSerializer<FactEnvelope> serializer) {
+            this.producer = producer;
+            this.serializer = serializer;
+        }
+
+        void send(final FactEnvelope fact) {
+            final String authority = fact.getBody().getAuthorityId();
+            producer.send(new ProducerRecord<>(FactFleetTopics.JOURNAL.name(), AuthorityPartitioner.partition(authority, partitions),
+                    JournalKey.of(authority, Facts.idHex(fact)), serializer.serialize(FactFleetTopics.JOURNAL.name(), fact)));
+            sent++;
+        }
+
+        void flush() {
+            producer.flush();
+        }
+
+        long sent() {
+            return sent;
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> journalProducer(final KafkaCluster kafka) {
+        final Map<String, Object> props = new HashMap<>(kafka.producerProps());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static Properties reducerProps(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final String applicationId) {
+        final Properties props = new Properties();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("application.id", applicationId);
+        props.put("state.dir", dataDir.resolve(applicationId).toString());
+        props.put("schema.registry.url", registryUrl);
+        props.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
+        props.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+        return props;
+    }
+
+    private double timeFromRunning(final String what, final java.util.function.BooleanSupplier running, final LongSupplier count,
+                                   final long total) throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        long runningAt = 0;
+        long atRunning = 0;
+        while (true) {
+            final long now = System.nanoTime();
+            final long seen = count.getAsLong();
+            if (runningAt == 0 && running.getAsBoolean()) {
+                runningAt = now;
+                atRunning = seen;
+            }
+            if (runningAt != 0 && seen >= total) {
+                return (total - atRunning) * 1e9 / (now - runningAt);
+            }
+            if (now > deadline) {
+                throw new IllegalStateException(what + " processed " + seen + " of " + total + " facts in 5 minutes");
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    private static void awaitCount(final String what, final LongSupplier count, final long target, final Duration timeout)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (count.getAsLong() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + ": " + count.getAsLong() + " of " + target + " after " + timeout);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    private void say(final String format, final Object... args) {
+        System.out.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - benchStart) / 1e9, String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+
+    private static double round(final double value, final int decimals) {
+        final double scale = Math.pow(10, decimals);
+        return Math.round(value * scale) / scale;
+    }
+}
