@@ -1,0 +1,133 @@
+package io.factfleet.core;
+
+import io.factfleet.schema.RosterBatchChange;
+import io.factfleet.schema.RosterMember;
+import io.factfleet.schema.state.RosterAtEpoch;
+import io.factfleet.schema.state.RosterEntry;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A site's device manifest: the devices an operator provisions in one step, checked row by row
+ * against the current roster before anything is signed, so that a bad row is refused with its line
+ * number and nothing of the batch is applied.
+ *
+ * <p>Format: UTF-8 text, one device per line, {@code device_id,public_key}, the key as 64 hex
+ * digits (a 32-byte Ed25519 public key). An optional header line {@code device_id,public_key},
+ * blank lines and lines starting with {@code #} are skipped. Device ids are 1 to 128 characters of
+ * {@code [A-Za-z0-9._-]}, so no quoting is ever needed. Line numbers count every line from 1.
+ */
+public final class EnrolmentManifest {
+    public static final String HEADER = "device_id,public_key";
+    private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    private static final Pattern HEX_KEY = Pattern.compile("[0-9a-fA-F]{64}");
+
+    /** One refused row: its line number, a stable code and what to fix. */
+    public record Refusal(int line, String code, String message) {
+        @Override
+        public String toString() {
+            return "line " + line + ": " + code + ": " + message;
+        }
+    }
+
+    /** A device of the manifest and the line it came from. */
+    public record Row(int line, String deviceId, byte[] publicKey) {
+    }
+
+    /** The manifest's rows when every one is good, else every refusal (rows is then empty). */
+    public record Result(List<Row> rows, List<Refusal> refusals) {
+        public boolean accepted() {
+            return refusals.isEmpty();
+        }
+    }
+
+    private EnrolmentManifest() {
+    }
+
+    /**
+     * Parses and checks {@code text} against {@code current} (the roster the batch would change; null
+     * for a new authority). Every bad row is reported, not only the first.
+     */
+    public static Result check(final String text, final RosterAtEpoch current) {
+        final Map<String, RosterEntry> rosteredDevices = new HashMap<>();
+        final Map<String, RosterEntry> rosteredKeys = new HashMap<>();
+        if (current != null) {
+            for (final RosterEntry m : current.getMembers()) {
+                rosteredDevices.put(m.getDeviceId(), m);
+                rosteredKeys.put(m.getKeyId(), m);
+            }
+        }
+        final List<Row> rows = new ArrayList<>();
+        final List<Refusal> refusals = new ArrayList<>();
+        final Map<String, Integer> deviceLines = new HashMap<>();
+        final Map<String, Integer> keyLines = new HashMap<>();
+        final String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            final int line = i + 1;
+            final String raw = lines[i].strip();
+            if (raw.isEmpty() || raw.startsWith("#") || (rows.isEmpty() && refusals.isEmpty() && raw.equalsIgnoreCase(HEADER))) {
+                continue;
+            }
+            final String[] fields = raw.split(",", -1);
+            if (fields.length != 2) {
+                refusals.add(new Refusal(line, "MALFORMED_ROW", "expected 2 fields (" + HEADER + "), got " + fields.length));
+                continue;
+            }
+            final String deviceId = fields[0].strip();
+            final String keyHex = fields[1].strip();
+            if (!DEVICE_ID.matcher(deviceId).matches()) {
+                refusals.add(new Refusal(line, "INVALID_DEVICE_ID", "device id '" + deviceId + "' must be 1 to 128 characters of A-Z a-z 0-9 . _ -"));
+                continue;
+            }
+            if (!HEX_KEY.matcher(keyHex).matches()) {
+                refusals.add(new Refusal(line, "INVALID_PUBLIC_KEY", "the key of " + deviceId + " must be 64 hex digits (a 32-byte Ed25519 public key), got "
+                        + keyHex.length() + " characters"));
+                continue;
+            }
+            final byte[] key = HexFormat.of().parseHex(keyHex);
+            final String keyId = Ed25519Keys.keyId(key);
+            final Integer firstDevice = deviceLines.putIfAbsent(deviceId, line);
+            if (firstDevice != null) {
+                refusals.add(new Refusal(line, "DUPLICATE_DEVICE", "device " + deviceId + " is already listed on line " + firstDevice));
+                continue;
+            }
+            final Integer firstKey = keyLines.putIfAbsent(keyId, line);
+            if (firstKey != null) {
+                refusals.add(new Refusal(line, "DUPLICATE_KEY", "the key of " + deviceId + " is already listed on line " + firstKey));
+                continue;
+            }
+            if (rosteredDevices.containsKey(deviceId)) {
+                refusals.add(new Refusal(line, "ALREADY_ENROLLED", "device " + deviceId + " is already on the roster of epoch " + current.getEpoch()));
+                continue;
+            }
+            final RosterEntry holder = rosteredKeys.get(keyId);
+            if (holder != null) {
+                refusals.add(new Refusal(line, "KEY_IN_USE", "the key of " + deviceId + " already belongs to rostered device " + holder.getDeviceId()));
+                continue;
+            }
+            rows.add(new Row(line, deviceId, key));
+        }
+        if (rows.isEmpty() && refusals.isEmpty()) {
+            refusals.add(new Refusal(0, "EMPTY_MANIFEST", "the manifest lists no device"));
+        }
+        if (rows.size() > RosterBatches.MAX_ENTRIES) {
+            refusals.add(new Refusal(rows.get(RosterBatches.MAX_ENTRIES).line(), "BATCH_TOO_LARGE",
+                    "a manifest enrols at most " + RosterBatches.MAX_ENTRIES + " devices; split it from this line on"));
+        }
+        return refusals.isEmpty() ? new Result(List.copyOf(rows), List.of()) : new Result(List.of(), List.copyOf(refusals));
+    }
+
+    /** The statement that enrols an accepted manifest's devices from {@code fromEpoch}; certify it with M keys of that epoch. */
+    public static RosterBatchChange enrolment(final String authorityId, final long fromEpoch, final List<Row> rows, final Integer newThreshold) {
+        final List<RosterMember> enrol = new ArrayList<>(rows.size());
+        for (final Row row : rows) {
+            enrol.add(new RosterMember(row.deviceId(), ByteBuffer.wrap(row.publicKey())));
+        }
+        return new RosterBatchChange(authorityId, fromEpoch, enrol, List.of(), newThreshold);
+    }
+}
