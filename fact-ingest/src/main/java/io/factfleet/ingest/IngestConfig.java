@@ -67,7 +67,7 @@ public final class IngestConfig {
                 streams.put(k, v);
             }
         });
-        return streams;
+        return io.factfleet.contracts.StateRecordLimits.applyTo(streams);
     }
 
     /** The HTTP endpoint's port, when {@value #HTTP_PORT} is set. */

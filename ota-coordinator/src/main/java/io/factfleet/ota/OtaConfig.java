@@ -75,7 +75,7 @@ public final class OtaConfig {
                 p.put(key, value);
             }
         });
-        return p;
+        return io.factfleet.contracts.StateRecordLimits.applyTo(p);
     }
 
     /** Properties for the producer of operator actions (connection settings only). */

@@ -105,7 +105,7 @@ public final class ReducerConfig {
             }
         });
         p.put(ReducerMetrics.CONFIG_KEY, metrics);
-        return p;
+        return io.factfleet.contracts.StateRecordLimits.applyTo(p);
     }
 
     /** Configs of the schema registry client: {@code schema.registry.*} and {@code basic.auth.*}. */

@@ -150,7 +150,7 @@ public final class SnapshotConfig {
                 streams.put(key, v);
             }
         });
-        return streams;
+        return io.factfleet.contracts.StateRecordLimits.applyTo(streams);
     }
 
     /** Settings of the registry client ({@code schema.registry.*}, {@code basic.auth.*}). */
