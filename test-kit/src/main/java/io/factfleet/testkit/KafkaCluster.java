@@ -15,6 +15,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -76,8 +80,15 @@ public final class KafkaCluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaCluster.class);
 
+    /** The broker's super user on a {@linkplain Builder#saslScramWithAcls() secured} cluster (Kafka's test kit creates it). */
+    public static final String SUPER_USER = "plain-admin";
+    private static final String SUPER_USER_PASSWORD = "plain-admin-secret";
+    /** The SASL mechanism clients of a secured cluster authenticate with. */
+    public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+
     private final int brokerCount;
     private final boolean isolatedController;
+    private final boolean secured;
     private final Map<String, Object> brokerConfig;
     private final Map<String, Object> clientConfig;
 
@@ -87,6 +98,7 @@ public final class KafkaCluster implements AutoCloseable {
     private KafkaCluster(final Builder builder) {
         this.brokerCount = builder.brokerCount;
         this.isolatedController = builder.isolatedController;
+        this.secured = builder.secured;
         this.brokerConfig = Map.copyOf(builder.effectiveBrokerConfig());
         this.clientConfig = Map.copyOf(builder.clientConfig);
     }
@@ -124,6 +136,8 @@ public final class KafkaCluster implements AutoCloseable {
                     .setCombined(!isolatedController)
                     .setNumBrokerNodes(brokerCount)
                     .setNumControllerNodes(1)
+                    .setBrokerSecurityProtocol(secured ? SecurityProtocol.SASL_PLAINTEXT : SecurityProtocol.PLAINTEXT)
+                    .setControllerSecurityProtocol(secured ? SecurityProtocol.SASL_PLAINTEXT : SecurityProtocol.PLAINTEXT)
                     .build());
             brokerConfig.forEach(testKitBuilder::setConfigProp);
             cluster = testKitBuilder.build();
@@ -194,6 +208,12 @@ public final class KafkaCluster implements AutoCloseable {
      */
     public Map<String, Object> clientProps() {
         final Map<String, Object> props = new HashMap<>(clientConfig);
+        if (secured) {
+            props.putIfAbsent("security.protocol", SecurityProtocol.SASL_PLAINTEXT.name);
+            props.putIfAbsent("sasl.mechanism", "PLAIN");
+            props.putIfAbsent("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                    + SUPER_USER + "\" password=\"" + SUPER_USER_PASSWORD + "\";");
+        }
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return props;
     }
@@ -339,6 +359,39 @@ public final class KafkaCluster implements AutoCloseable {
      * The underlying Kafka test kit, for what this class does not wrap (controllers, raft managers,
      * fault handlers). Ties the caller to Kafka's internal test API: prefer the methods above.
      */
+    /**
+     * Creates (or replaces) a SCRAM-SHA-512 user on a {@linkplain Builder#saslScramWithAcls() secured}
+     * cluster and waits until every broker knows it.
+     */
+    public void createScramUser(final String user, final String password) {
+        if (!secured) {
+            throw new IllegalStateException("SCRAM users need a cluster built with saslScramWithAcls()");
+        }
+        try (Admin admin = admin()) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(DEFAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            final long deadline = System.nanoTime() + DEFAULT_TIMEOUT.toNanos();
+            while (!admin.describeUserScramCredentials(List.of(user)).all().get(DEFAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).containsKey(user)) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaException("SCRAM user " + user + " did not appear within " + DEFAULT_TIMEOUT);
+                }
+                Thread.sleep(50);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while creating SCRAM user " + user, e);
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new KafkaException("cannot create SCRAM user " + user, e);
+        }
+    }
+
+    /** The client settings a service of a secured cluster authenticates with as {@code user}. */
+    public static Map<String, String> scramClientSettings(final String user, final String password) {
+        return Map.of("security.protocol", SecurityProtocol.SASL_PLAINTEXT.name, "sasl.mechanism", SCRAM_MECHANISM,
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                        + "\" password=\"" + password + "\";");
+    }
+
     public KafkaClusterTestKit testKit() {
         final KafkaClusterTestKit current = cluster;
         if (current == null) {
@@ -428,6 +481,7 @@ public final class KafkaCluster implements AutoCloseable {
 
         private int brokerCount = 1;
         private boolean isolatedController;
+        private boolean secured;
         private final Map<String, Object> brokerOverrides = new LinkedHashMap<>();
         private final Map<String, Object> clientConfig = new LinkedHashMap<>();
 
@@ -450,6 +504,22 @@ public final class KafkaCluster implements AutoCloseable {
          */
         public Builder isolatedController(final boolean isolated) {
             this.isolatedController = isolated;
+            return this;
+        }
+
+        /**
+         * A secured cluster: clients must authenticate with SASL (SCRAM-SHA-512 for the users a test
+         * creates with {@link #createScramUser}; PLAIN for the test kit's super user, which brokers use
+         * between themselves and {@link #clientProps()} uses), and Kafka's {@code StandardAuthorizer}
+         * refuses everything that no ACL allows.
+         */
+        public Builder saslScramWithAcls() {
+            this.secured = true;
+            brokerOverrides.put("sasl.enabled.mechanisms", "PLAIN," + SCRAM_MECHANISM);
+            // The controller listener stays PLAIN: only the test kit's super user (the nodes themselves) uses it.
+            brokerOverrides.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+            brokerOverrides.put("listener.name.external." + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
             return this;
         }
 
