@@ -198,6 +198,24 @@ public final class Reducer {
         return new Step.Applied(state);
     }
 
+    /**
+     * Folds one new fact into {@code state} without the finishing pass: the state's sets grow, its
+     * derived fields (counts, verdicts, rollouts, sort order) are left as they were. {@link #finished}
+     * derives them. {@link KeyedState} folds this way into a partial state that holds only the entries
+     * the fact touches; the fold reads only the roster, the epochs and the retired admins, never a
+     * derived field, so folding raw and finishing once equals {@link #apply} fact by fact.
+     */
+    public Step foldRaw(final MaintenanceState state, final FactEnvelope fact) {
+        final String refold = fold(state, fact);
+        return refold != null ? new Step.NeedsRefold(refold) : new Step.Applied(state);
+    }
+
+    /** Derives every derived field of {@code state} (modified in place and returned): the finishing pass of {@link #apply}. */
+    public static MaintenanceState finished(final MaintenanceState state) {
+        finish(state);
+        return state;
+    }
+
     // ------------------------------------------------------------------------------------------
 
     /** Folds one fact; returns a reason when the full set must be reduced again, else null. */
