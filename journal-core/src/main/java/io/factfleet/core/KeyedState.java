@@ -12,6 +12,8 @@ import io.factfleet.schema.state.ApprovalRecord;
 import io.factfleet.schema.state.CacheFloor;
 import io.factfleet.schema.state.DeviceState;
 import io.factfleet.schema.state.FormerMember;
+import io.factfleet.schema.state.FormerSpans;
+import io.factfleet.schema.state.KeyHolders;
 import io.factfleet.schema.state.IgnoredFact;
 import io.factfleet.schema.state.MaintenanceState;
 import io.factfleet.schema.state.ReadinessRecord;
@@ -41,8 +43,8 @@ import org.apache.avro.specific.SpecificRecord;
  * device SDK are unchanged.
  *
  * <p>Entry keys, within one authority ({@code \0} separates parts): {@code h} header; {@code r\0device}
- * current roster member; {@code f\0device\0since\0keyId} former member; {@code k\0keyId\0device} which
- * devices ever held a key; {@code d\0device} device metadata; {@code q\0proposal\0device} latest
+ * current roster member; {@code f\0device} the device's former roster spans; {@code k\0keyId} the
+ * devices that ever held a key (a fold finds its signer by point lookups, no range scan); {@code d\0device} device metadata; {@code q\0proposal\0device} latest
  * readiness; {@code y\0proposal\0device} earliest READY; {@code a\0proposal\0factId} approval;
  * {@code c\0key} cache floor; {@code i\0factId\0n} ignored fact.
  */
@@ -60,7 +62,8 @@ public final class KeyedState {
     }
 
     static final String SEP = "\u0000";
-    static final String HEADER = "h";
+    /** The key of the authority's header entry. */
+    public static final String HEADER = "h";
     static final String MEMBER = "r" + SEP;
     static final String FORMER = "f" + SEP;
     static final String KEY = "k" + SEP;
@@ -70,9 +73,14 @@ public final class KeyedState {
     static final String APPROVAL = "a" + SEP;
     static final String CACHE = "c" + SEP;
     static final String IGNORED = "i" + SEP;
-    private static final byte[] PRESENT = new byte[0];
 
     private KeyedState() {
+    }
+
+    /** The authority's header as stored (its sets empty), or null when it has no entries. */
+    public static MaintenanceState headerOf(final Entries entries) {
+        final byte[] bytes = entries.get(HEADER);
+        return bytes == null ? null : Canonical.decode(bytes, MaintenanceState.class);
     }
 
     /** Whether the authority has any entry. */
@@ -159,16 +167,28 @@ public final class KeyedState {
         leaving.forEach(entries::delete);
         for (final RosterEntry m : state.getRoster()) {
             putIfChanged(entries, MEMBER + m.getDeviceId(), Canonical.bytes(m));
-            putIfChanged(entries, KEY + m.getKeyId() + SEP + m.getDeviceId(), PRESENT);
         }
-        for (final FormerMember f : state.getFormerMembers()) {
-            putIfChanged(entries, formerKey(f), Canonical.bytes(f));
-            putIfChanged(entries, KEY + f.getKeyId() + SEP + f.getDeviceId(), PRESENT);
-        }
+        rosterIndexes(state).forEach((key, value) -> putIfChanged(entries, key, value));
     }
 
-    private static String formerKey(final FormerMember f) {
-        return FORMER + f.getDeviceId() + SEP + String.format("%020d", f.getSinceEpoch()) + SEP + f.getKeyId();
+    /** The former-span and key-holder entries of a state's roster chain (both only ever grow). */
+    private static Map<String, byte[]> rosterIndexes(final MaintenanceState state) {
+        final Map<String, List<FormerMember>> spans = new TreeMap<>();
+        final Map<String, Set<String>> holders = new TreeMap<>();
+        for (final RosterEntry m : state.getRoster()) {
+            holders.computeIfAbsent(m.getKeyId(), k -> new java.util.TreeSet<>()).add(m.getDeviceId());
+        }
+        for (final FormerMember f : state.getFormerMembers()) {
+            spans.computeIfAbsent(f.getDeviceId(), k -> new ArrayList<>()).add(f);
+            holders.computeIfAbsent(f.getKeyId(), k -> new java.util.TreeSet<>()).add(f.getDeviceId());
+        }
+        final Map<String, byte[]> out = new TreeMap<>();
+        spans.forEach((device, list) -> {
+            list.sort(java.util.Comparator.comparingLong(FormerMember::getSinceEpoch).thenComparing(FormerMember::getKeyId));
+            out.put(FORMER + device, Canonical.bytes(new FormerSpans(list)));
+        });
+        holders.forEach((keyId, devices) -> out.put(KEY + keyId, Canonical.bytes(new KeyHolders(new ArrayList<>(devices)))));
+        return out;
     }
 
     private static void putIfChanged(final Entries entries, final String key, final byte[] value) {
@@ -185,12 +205,8 @@ public final class KeyedState {
         next.put(HEADER, Canonical.bytes(header(state)));
         for (final RosterEntry m : state.getRoster()) {
             next.put(MEMBER + m.getDeviceId(), Canonical.bytes(m));
-            next.put(KEY + m.getKeyId() + SEP + m.getDeviceId(), PRESENT);
         }
-        for (final FormerMember f : state.getFormerMembers()) {
-            next.put(formerKey(f), Canonical.bytes(f));
-            next.put(KEY + f.getKeyId() + SEP + f.getDeviceId(), PRESENT);
-        }
+        next.putAll(rosterIndexes(state));
         for (final DeviceState d : state.getDevices()) {
             next.put(DEVICE + d.getDeviceId(), Canonical.bytes(d));
         }
@@ -260,7 +276,7 @@ public final class KeyedState {
     /** The whole roster chain and every ignored fact: what a roster change and its retry check read. */
     private static void loadAll(final Entries entries, final MaintenanceState state) {
         scanInto(entries, MEMBER, RosterEntry.class, state.getRoster());
-        scanInto(entries, FORMER, FormerMember.class, state.getFormerMembers());
+        entries.scan(FORMER, (key, value) -> state.getFormerMembers().addAll(Canonical.decode(value, FormerSpans.class).getSpans()));
         scanInto(entries, IGNORED, IgnoredFact.class, state.getIgnored());
     }
 
@@ -268,12 +284,18 @@ public final class KeyedState {
     private static void loadKeys(final Entries entries, final MaintenanceState state, final Set<String> keyIds) {
         final Set<String> devices = new LinkedHashSet<>();
         for (final String keyId : keyIds) {
-            entries.scan(KEY + keyId + SEP, (key, value) -> devices.add(key.substring(KEY.length() + keyId.length() + SEP.length())));
+            final byte[] holders = entries.get(KEY + keyId);
+            if (holders != null) {
+                devices.addAll(Canonical.decode(holders, KeyHolders.class).getDeviceIds());
+            }
         }
         final List<RosterEntry> members = new ArrayList<>();
         for (final String device : devices) {
             load(entries, MEMBER + device, RosterEntry.class, members);
-            scanInto(entries, FORMER + device + SEP, FormerMember.class, state.getFormerMembers());
+            final byte[] spans = entries.get(FORMER + device);
+            if (spans != null) {
+                state.getFormerMembers().addAll(Canonical.decode(spans, FormerSpans.class).getSpans());
+            }
         }
         members.sort(java.util.Comparator.comparing(RosterEntry::getDeviceId));
         state.setRoster(members);

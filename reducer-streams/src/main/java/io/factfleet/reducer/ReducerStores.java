@@ -4,7 +4,6 @@ import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.reducer.internal.CanonicalSerde;
 import io.factfleet.reducer.internal.JsonSerde;
 import io.factfleet.schema.FactEnvelope;
-import io.factfleet.schema.state.MaintenanceState;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -19,7 +18,9 @@ import org.apache.kafka.common.serialization.Serdes;
  * Authority ids never contain '/' ({@code io.factfleet.contracts.JournalKey}), so {@code <authorityId>/}
  * is a prefix no other authority's keys share.
  * <ul>
- *   <li>{@link #AUTHORITY_STATE}: {@code <authorityId>};</li>
+ *   <li>{@link #AUTHORITY_ENTRIES}: {@code <authorityId>/<entry key>}, the authority's state as
+ *       {@code io.factfleet.core.KeyedState} entries (a header, then one entry per roster member,
+ *       device, readiness report, approval, ...), so a fact reads and writes only what it touches;</li>
  *   <li>{@link #FACT_INDEX}: {@code <authorityId>/<epoch, 20 chars>/<0 for genesis, else 1>/<factIdHex>},
  *       so a range scan over one authority yields its facts in the reducer's canonical order
  *       (identity epoch, genesis first, fact id);</li>
@@ -50,9 +51,14 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class ReducerStores {
 
-    /** Authority id to its folded {@link MaintenanceState}. */
-    public static final Store<String, MaintenanceState> AUTHORITY_STATE =
-            new Store<>("authority-state", Serdes.String(), CanonicalSerde.of(MaintenanceState.class));
+    /**
+     * {@code <authorityId>/<entry key>} to a {@code KeyedState} entry: the authority's folded state in
+     * pieces, assembled into a {@code MaintenanceState} by {@code KeyedState.materialize}. (It replaced
+     * the one-record-per-authority {@code authority-state} store, whose per-fact cost grew with the
+     * authority; docs/decisions.md.)
+     */
+    public static final Store<String, byte[]> AUTHORITY_ENTRIES =
+            new Store<>("authority-entries", Serdes.String(), Serdes.ByteArray());
 
     /** Fact index key (see the class comment) to the fact itself, in canonical order per authority. */
     public static final Store<String, FactEnvelope> FACT_INDEX =

@@ -80,7 +80,7 @@ public final class ReducerTopology {
         final io.factfleet.core.FactAdmission admission = new io.factfleet.core.FactAdmission(operatorKeys,
                 io.factfleet.core.SignatureVerifier.bouncyCastle());
         final StreamsBuilder builder = new StreamsBuilder();
-        for (final ReducerStores.Store<String, ?> store : List.of(ReducerStores.AUTHORITY_STATE, ReducerStores.FACT_INDEX,
+        for (final ReducerStores.Store<String, ?> store : List.of(ReducerStores.AUTHORITY_ENTRIES, ReducerStores.FACT_INDEX,
                 ReducerStores.FACT_IDS, ReducerStores.SEQ_COUNTERS, ReducerStores.SEQ_INDEX, ReducerStores.FACT_SEQS,
                 ReducerStores.REJECTED_FACTS, ReducerStores.REJECTED_EXPIRY)) {
             builder.addStateStore(persistentStore(store));
@@ -89,7 +89,7 @@ public final class ReducerTopology {
                         Consumed.with(FactFleetTopics.JOURNAL.keySerde(registry), FactFleetTopics.JOURNAL.valueSerde(registry))
                                 .withName(SOURCE_NAME))
                 .process(() -> new FactFoldProcessor(Reducer.standard(), metrics, admission), Named.as(FOLD_NAME),
-                        ReducerStores.AUTHORITY_STATE.name(), ReducerStores.FACT_INDEX.name(), ReducerStores.FACT_IDS.name(),
+                        ReducerStores.AUTHORITY_ENTRIES.name(), ReducerStores.FACT_INDEX.name(), ReducerStores.FACT_IDS.name(),
                         ReducerStores.SEQ_COUNTERS.name(), ReducerStores.SEQ_INDEX.name(), ReducerStores.FACT_SEQS.name(),
                         // Not used by the fold: connecting it joins the two sources into one sub-topology (see above).
                         ReducerStores.REJECTED_FACTS.name());

@@ -41,9 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An authority whose reduced state outgrows Kafka's default 1 MiB record limit (800 devices that
- * each report a long list of installed packages) is folded to the core's digest by a real reducer:
- * its state store's changelog and its producer take records of that size, so the stream thread
- * does not die on the authority's next fact.
+ * each report a long list of installed packages) is folded to the core's digest by a real reducer,
+ * and the stream thread survives the authority's next fact. (A state kept as one record made the
+ * changelog send fail here; the reducer now keeps it as keyed entries, and the services that still
+ * keep one record take records up to 16 MiB.)
  */
 class LargeAuthorityIT {
     private static final int DEVICES = 800;

@@ -205,8 +205,18 @@ class ReducerTopologyTest {
         return StateDigest.hex(state);
     }
 
-    private KeyValueStore<String, MaintenanceState> states() {
-        return driver.getKeyValueStore(ReducerStores.AUTHORITY_STATE.name());
+    /** Each authority's state as the views read it: its keyed entries, materialized. */
+    private java.util.function.Function<String, MaintenanceState> statesView() {
+        final KeyValueStore<String, byte[]> entries = driver.getKeyValueStore(ReducerStores.AUTHORITY_ENTRIES.name());
+        return id -> io.factfleet.reducer.internal.AuthorityEntries.state(entries, id);
+    }
+
+    private StateLookup states() {
+        return statesView()::apply;
+    }
+
+    private interface StateLookup {
+        MaintenanceState get(String authorityId);
     }
 
     private KeyValueStore<String, String> ids() {

@@ -113,17 +113,14 @@ final class ArrivalSequence {
      *
      * @return how many authorities got a counter
      */
-    int sequenceAll(final KeyValueStore<String, MaintenanceState> states) {
+    int sequenceAll(final List<String> authorities) {
         if (counters.get(SEQUENCED_MARKER) != null) {
             return 0;
         }
         final List<String> missing = new ArrayList<>();
-        try (KeyValueIterator<String, MaintenanceState> it = states.all()) {
-            while (it.hasNext()) {
-                final String authorityId = it.next().key;
-                if (counters.get(authorityId) == null) {
-                    missing.add(authorityId);
-                }
+        for (final String authorityId : authorities) {
+            if (counters.get(authorityId) == null) {
+                missing.add(authorityId);
             }
         }
         missing.forEach(this::prepare);

@@ -26,7 +26,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * {@code GET /authorities}: every authority with folded facts, across all instances. Each instance lists the
- * authorities of its own active {@link ReducerStores#AUTHORITY_STATE} partitions; the one asked queries every other
+ * authorities of its own active {@link ReducerStores#AUTHORITY_ENTRIES} partitions; the one asked queries every other
  * instance that Kafka Streams' metadata names ({@code metadataForAllStreamsClients}) with a forwarded request and
  * merges the answers. If any instance cannot answer (rebalancing, unreachable), the whole answer is a 503
  * {@code STORE_REBALANCING}: a partial list would silently hide authorities.
@@ -68,7 +68,7 @@ public final class AuthorityDirectory {
         if (!forwarded) {
             for (final StreamsMetadata other : app.metadataForAllStreamsClients()) {
                 final HostInfo host = other.hostInfo();
-                if (host.equals(self.get()) || !other.stateStoreNames().contains(ReducerStores.AUTHORITY_STATE.name())) {
+                if (host.equals(self.get()) || !other.stateStoreNames().contains(ReducerStores.AUTHORITY_ENTRIES.name())) {
                     continue;
                 }
                 final String where = AuthorityRouter.describe(host);
@@ -100,12 +100,8 @@ public final class AuthorityDirectory {
     }
 
     private static List<String> local(final KafkaStreams app) {
-        final ReadOnlyKeyValueStore<String, ?> store = app.store(StoreQueryParameters.fromNameAndType(ReducerStores.AUTHORITY_STATE.name(),
+        final ReadOnlyKeyValueStore<String, byte[]> store = app.store(StoreQueryParameters.fromNameAndType(ReducerStores.AUTHORITY_ENTRIES.name(),
                 QueryableStoreTypes.keyValueStore()));
-        final List<String> ids = new ArrayList<>();
-        try (KeyValueIterator<String, ?> it = store.all()) {
-            it.forEachRemaining(kv -> ids.add(kv.key));
-        }
-        return ids;
+        return AuthorityEntries.authorities(store);
     }
 }

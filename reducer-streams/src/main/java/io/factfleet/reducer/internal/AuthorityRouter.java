@@ -86,7 +86,7 @@ public final class AuthorityRouter {
         final KeyQueryMetadata owner;
         try {
             // The journal's partitioner, so the partition found is the one the authority's facts are in.
-            owner = app.queryMetadataForKey(ReducerStores.AUTHORITY_STATE.name(), authorityId, PARTITIONER);
+            owner = app.queryMetadataForKey(ReducerStores.AUTHORITY_ENTRIES.name(), authorityId, PARTITIONER);
         } catch (final StreamsNotStartedException | IllegalStateException e) {
             return rebalancing("the reducer is not running: " + e.getMessage());
         }

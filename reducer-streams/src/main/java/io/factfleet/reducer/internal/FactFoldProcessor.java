@@ -2,6 +2,7 @@ package io.factfleet.reducer.internal;
 
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.core.Facts;
+import io.factfleet.core.KeyedState;
 import io.factfleet.core.Reducer;
 import io.factfleet.reducer.ReducerMetrics;
 import io.factfleet.reducer.ReducerStores;
@@ -26,15 +27,17 @@ import org.slf4j.LoggerFactory;
  * Folds each journal record into its authority's state and fact index. The journal is partitioned
  * by authority, so this task sees every fact of the authorities it owns, in order, exactly once.
  *
- * <p>A new fact is folded with {@link Reducer#apply}; when the reducer answers
+ * <p>A new fact is folded into the authority's {@link KeyedState} entries, reading and writing only
+ * the entries it touches, so its cost does not grow with the authority; when the reducer answers
  * {@link Reducer.Step.NeedsRefold}, the authority's whole index (which by then holds the new fact
- * too) is reduced again with {@link Reducer#reduce}. A fact already in the index is a no-op.
+ * too) is reduced again with {@link Reducer#reduce} and replaces the entries. A fact already in the
+ * index is a no-op.
  *
  * <p>Each newly indexed fact gets its authority's next arrival seq ({@link ArrivalSequence}); a
  * duplicate or a fact that fails does not consume one. Shortly after the task starts, a one-off
  * wall-clock punctuation numbers facts of stores written before the sequence existed.
  *
- * <p>The new state is computed before any store is written, so a record that fails (a fact the
+ * <p>The new entries are computed (in a write buffer) before any store is written, so a record that fails (a fact the
  * reducer rejects with an exception, a key that does not match its fact) leaves the stores as they
  * were; it is logged with its fact id and counted, never rethrown. Kafka's own exceptions (task
  * migration, fencing, store failures) are rethrown: exactly-once depends on Streams seeing them.
@@ -47,26 +50,11 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
     private final Reducer reducer;
     private final ReducerMetrics metrics;
     private ProcessorContext<Void, Void> context;
-    private KeyValueStore<String, MaintenanceState> states;
+    private KeyValueStore<String, byte[]> entries;
     private KeyValueStore<String, FactEnvelope> index;
     private KeyValueStore<String, String> ids;
     private ArrivalSequence sequence;
     private Cancellable sequenceAll;
-    /**
-     * Decoded states of recently folded authorities, mirroring the state store. The reducer folds a
-     * fact into the state object in place, so the fold takes the object out of the cache and it
-     * comes back only after the store write: a failed fold can never leave a half-changed state
-     * here. Streams creates a new processor whenever a task is re-initialised, so the cache never
-     * outlives the store contents it mirrors.
-     */
-    private final java.util.Map<String, MaintenanceState> stateCache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(final java.util.Map.Entry<String, MaintenanceState> eldest) {
-            return size() > STATE_CACHE_SIZE;
-        }
-    };
-    private static final int STATE_CACHE_SIZE = 10_000;
-
     private final io.factfleet.core.FactAdmission admission;
     private KeyValueStore<String, Long> factSeqs;
     private org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, byte[]> snapshotPointers;
@@ -86,7 +74,7 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
     @Override
     public void init(final ProcessorContext<Void, Void> context) {
         this.context = context;
-        this.states = context.getStateStore(ReducerStores.AUTHORITY_STATE.name());
+        this.entries = context.getStateStore(ReducerStores.AUTHORITY_ENTRIES.name());
         this.index = context.getStateStore(ReducerStores.FACT_INDEX.name());
         this.ids = context.getStateStore(ReducerStores.FACT_IDS.name());
         this.factSeqs = context.getStateStore(ReducerStores.FACT_SEQS.name());
@@ -96,7 +84,7 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
                 context.getStateStore(ReducerStores.SEQ_INDEX.name()), context.getStateStore(ReducerStores.FACT_SEQS.name()), index);
         this.sequenceAll = context.schedule(SEQUENCE_ALL_AFTER, PunctuationType.WALL_CLOCK_TIME, now -> {
             sequenceAll.cancel();
-            sequence.sequenceAll(states);
+            sequence.sequenceAll(AuthorityEntries.authorities(entries));
         });
     }
 
@@ -126,14 +114,13 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
         final ReducerStores.SeqCounter counter = sequence.prepare(fold.authorityId());
         index.put(fold.indexKey(), record.value());
         ids.put(record.key(), fold.indexKey());
-        states.put(fold.authorityId(), fold.state());
-        stateCache.put(fold.authorityId(), fold.state());
+        fold.entries().flush();
         sequence.append(fold.authorityId(), record.value(), counter);
         metrics.factFolded();
     }
 
     /** The outcome of folding a new fact: what to write. */
-    private record Fold(String authorityId, String indexKey, MaintenanceState state) {
+    private record Fold(String authorityId, String indexKey, AuthorityEntries.Buffered entries) {
     }
 
     /** Computes the stores' new contents for {@code fact} without writing them; null for a duplicate. */
@@ -151,34 +138,36 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
             return null;
         }
         final String indexKey = FactKeys.indexKey(fact);
-        final MaintenanceState cached = stateCache.remove(authorityId);
-        MaintenanceState current = cached != null ? cached : states.get(authorityId);
-        if (current == null) {
-            current = hydrate(authorityId);
+        final AuthorityEntries.Buffered buffered = new AuthorityEntries.Buffered(AuthorityEntries.of(entries, authorityId));
+        MaintenanceState header = KeyedState.headerOf(buffered);
+        if (header == null) {
+            // A hydration is written at once, with the covered ids it marks, whatever becomes of this fact.
+            header = hydrate(authorityId, AuthorityEntries.of(entries, authorityId));
         }
-        if (current != null && current.getLastSnapshot() != null) {
+        final boolean snapshotted = header != null && header.getLastSnapshot() != null;
+        if (snapshotted) {
             final Long seq = factSeqs.get(journalKey);
             if (seq != null && seq < 0) {
-                stateCache.put(authorityId, current);
                 return null; // covered by a snapshot: already in the state
             }
         }
-        final Reducer.Step step = reducer.apply(current == null ? Reducer.empty(authorityId) : current, fact);
-        if (step instanceof Reducer.Step.Applied applied) {
-            return new Fold(authorityId, indexKey, applied.state());
+        final Reducer.Step step = KeyedState.apply(reducer, buffered, authorityId, fact);
+        if (step instanceof Reducer.Step.Applied) {
+            return new Fold(authorityId, indexKey, buffered);
         }
         final Reducer.Step.NeedsRefold refold = (Reducer.Step.NeedsRefold) step;
         LOG.debug("Fact {} of authority {} needs a refold: {}", Facts.idHex(fact), authorityId, refold.why());
         final List<FactEnvelope> facts = indexedFacts(authorityId);
         facts.add(fact);
         metrics.refold();
-        if (current != null && current.getLastSnapshot() != null) {
+        if (snapshotted) {
             // Facts a snapshot covers may be pruned: a refold cannot see them. Admission ordering makes this
             // unreachable for journal facts; if it happens, keep the state and count the fact as failed.
             throw new IllegalStateException("fact " + Facts.idHex(fact) + " would reorder the roster chain below snapshot "
-                    + current.getLastSnapshot().getProposalId() + ": " + refold.why());
+                    + header.getLastSnapshot().getProposalId() + ": " + refold.why());
         }
-        return new Fold(authorityId, indexKey, reducer.reduce(authorityId, facts));
+        KeyedState.replace(buffered, reducer.reduce(authorityId, facts));
+        return new Fold(authorityId, indexKey, buffered);
     }
 
     /**
@@ -186,7 +175,7 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
      * collection, or a restore into a new cluster): verify it, adopt its state, and remember the ids it
      * covers so that a covered fact still in the journal (not yet compacted) is not folded twice.
      */
-    private MaintenanceState hydrate(final String authorityId) {
+    private MaintenanceState hydrate(final String authorityId, final KeyedState.Entries into) {
         final java.util.Optional<io.factfleet.contracts.SnapshotStores.Loaded> loaded;
         try {
             loaded = io.factfleet.contracts.SnapshotStores.load(snapshotPointers, snapshotBlobs, authorityId, admission, admission.verifier());
@@ -201,7 +190,7 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
             factSeqs.put(JournalKey.of(authorityId, io.factfleet.core.Hashing.hex(id)), -1L);
         }
         final MaintenanceState state = loaded.get().verified().state();
-        states.put(authorityId, state);
+        KeyedState.replace(into, state);
         LOG.info("Authority {} hydrated from snapshot {} ({} facts covered)", authorityId, loaded.get().pointer().getProposalId(),
                 loaded.get().verified().coveredFactIds().size());
         return state;

@@ -46,7 +46,7 @@ public final class LocalAuthorityViews {
 
     /** {@code {authorityId, servedBy, digest, state}}. */
     public HttpAnswer state(final String authorityId, final int partition) {
-        final MaintenanceState state = store(ReducerStores.AUTHORITY_STATE, partition).get(authorityId);
+        final MaintenanceState state = AuthorityEntries.state(store(ReducerStores.AUTHORITY_ENTRIES, partition), authorityId);
         if (state == null) {
             return unknown(authorityId);
         }
@@ -58,7 +58,7 @@ public final class LocalAuthorityViews {
 
     /** {@code {authorityId, servedBy, facts: [...], next}}: up to {@code limit} facts after {@code after}, in canonical order. */
     public HttpAnswer facts(final String authorityId, final int partition, final String after, final int limit) {
-        if (store(ReducerStores.AUTHORITY_STATE, partition).get(authorityId) == null) {
+        if (!AuthorityEntries.exists(store(ReducerStores.AUTHORITY_ENTRIES, partition), authorityId)) {
             return unknown(authorityId);
         }
         final String prefix = FactKeys.authorityPrefix(authorityId);
@@ -107,7 +107,7 @@ public final class LocalAuthorityViews {
 
     /** {@code {authorityId, servedBy, factCount, merkleRoot}} over the fact ids in the index. */
     public HttpAnswer merkle(final String authorityId, final int partition) {
-        if (store(ReducerStores.AUTHORITY_STATE, partition).get(authorityId) == null) {
+        if (!AuthorityEntries.exists(store(ReducerStores.AUTHORITY_ENTRIES, partition), authorityId)) {
             return unknown(authorityId);
         }
         final String prefix = FactKeys.authorityPrefix(authorityId);

@@ -79,7 +79,7 @@ public final class ProtocolQueries {
 
     /** Whether any fact of the authority was folded. */
     public static boolean hasState(final StoreSource stores, final String authorityId) {
-        return store(stores, ReducerStores.AUTHORITY_STATE).get(authorityId) != null;
+        return AuthorityEntries.exists(store(stores, ReducerStores.AUTHORITY_ENTRIES), authorityId);
     }
 
     /** Whether anything is known of the authority: a folded fact or a remembered rejection. */

@@ -193,7 +193,7 @@ public final class ProtocolViews {
     }
 
     private MaintenanceState state(final int partition, final String authorityId) {
-        return stores(partition).<MaintenanceState>store(ReducerStores.AUTHORITY_STATE.name()).get(authorityId);
+        return AuthorityEntries.state(stores(partition).<byte[]>store(ReducerStores.AUTHORITY_ENTRIES.name()), authorityId);
     }
 
     private static HttpAnswer unknown(final String authorityId) {
