@@ -39,7 +39,23 @@ final class FakeReducer implements AutoCloseable {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
         });
-        app.get("/authorities/{id}/roster", ctx -> answer(ctx, rosters.get(ctx.pathParam("id"))));
+        // As the reducer answers it: with ?device=, only that device in members (the bridge must not rely on the others).
+        app.get("/authorities/{id}/roster", ctx -> {
+            final ObjectNode roster = rosters.get(ctx.pathParam("id"));
+            final String device = ctx.queryParam("device");
+            if (roster == null || device == null) {
+                answer(ctx, roster);
+                return;
+            }
+            final ObjectNode one = roster.deepCopy();
+            final ArrayNode members = one.putArray("members");
+            roster.path("members").forEach(m -> {
+                if (m.path("deviceId").asText().equals(device)) {
+                    members.add(m);
+                }
+            });
+            answer(ctx, one);
+        });
         app.post("/authorities/{id}/facts/status", ctx -> {
             final JsonNode query = JSON.readTree(ctx.body());
             statusQueries.add(query);

@@ -259,6 +259,23 @@ public final class KeyedState {
         return bytes == null ? null : Canonical.decode(bytes, RosterEntry.class);
     }
 
+    /** The latest device metadata of {@code deviceId}, read from one entry. */
+    public static DeviceState device(final Entries entries, final String deviceId) {
+        final byte[] bytes = entries.get(DEVICE + deviceId);
+        return bytes == null ? null : Canonical.decode(bytes, DeviceState.class);
+    }
+
+    /**
+     * The hard forks in force ({@link UpgradeChecks#requiredPackages}), from the header alone: whether a
+     * hard fork is activated depends on its proposal, its claims and the identity epoch (all in the
+     * header), never on readiness, so finishing the header without its per-device sets derives it as
+     * the whole state would. O(upgrades), not O(devices): what the edge needs per session.
+     */
+    public static List<UpgradeChecks.RequiredPackage> hardForksInForce(final Entries entries) {
+        final MaintenanceState header = headerOf(entries);
+        return header == null ? List.of() : UpgradeChecks.requiredPackages(Reducer.finished(header));
+    }
+
     /** The state's header as stored: everything but the sets kept as entries. */
     public static MaintenanceState header(final MaintenanceState state) {
         final MaintenanceState h = MaintenanceState.newBuilder(state).build();

@@ -100,6 +100,15 @@ class KeyedStateProperties {
         }
         assertThat(materialized.toString()).isEqualTo(expected.toString());
         assertThat(Canonical.bytes(materialized)).isEqualTo(Canonical.bytes(expected));
+        // What the edge reads per device comes from single entries and the header, and agrees with the whole state.
+        final KeyedState.Entries view = KeyedState.inMemory(entries.map);
+        assertThat(KeyedState.hardForksInForce(view)).isEqualTo(UpgradeChecks.requiredPackages(expected));
+        for (final io.factfleet.schema.state.RosterEntry m : expected.getRoster()) {
+            assertThat(KeyedState.member(view, m.getDeviceId())).isEqualTo(m);
+        }
+        for (final io.factfleet.schema.state.DeviceState d : expected.getDevices()) {
+            assertThat(KeyedState.device(view, d.getDeviceId())).isEqualTo(d);
+        }
     }
 
     @Property(tries = 50)

@@ -468,6 +468,33 @@ class ReducerServiceIntegrationTest {
     }
 
     @Test
+    void oneDevicesRosterEntryThroughTheNonOwnerIsItsEntryOfTheFullRoster() throws Exception {
+        final ReducerService notOwner = nonOwnerOf(protocol);
+        final JsonNode full = get(first, "/authorities/" + protocol.authorityId + "/roster").json();
+        final String device = protocol.devices.get(1).deviceId();
+
+        final Answer answer = get(notOwner, "/authorities/" + protocol.authorityId + "/roster?device=" + device);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.servedBy()).isNotEqualTo(notOwner.applicationServer());
+        final JsonNode one = answer.json();
+        for (final String field : List.of("authorityId", "identityEpoch", "threshold", "adminKeyId", "adminPublicKey", "requiredPackages")) {
+            assertThat(one.get(field)).as(field).isEqualTo(full.get(field));
+        }
+        final List<JsonNode> expected = new ArrayList<>();
+        full.get("members").forEach(m -> {
+            if (m.get("deviceId").asText().equals(device)) {
+                expected.add(m);
+            }
+        });
+        assertThat(one.get("members")).containsExactlyElementsOf(expected).hasSize(1);
+        final JsonNode nobody = get(notOwner, "/authorities/" + protocol.authorityId + "/roster?device=not-rostered").json();
+        assertThat(nobody.get("members")).isEmpty();
+        assertThat(nobody.get("identityEpoch")).isEqualTo(full.get("identityEpoch"));
+        assertThat(get(notOwner, "/authorities/never-created/roster?device=" + device).status()).isEqualTo(404);
+    }
+
+    @Test
     void malformedProtocolRequestsAreBadRequestsAndUnknownAuthoritiesAre404() throws Exception {
         final String authority = "/authorities/" + protocol.authorityId;
         for (final ReducerService instance : List.of(first, second)) {

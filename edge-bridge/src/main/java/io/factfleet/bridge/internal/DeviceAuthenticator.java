@@ -55,7 +55,7 @@ public final class DeviceAuthenticator {
         }
         final Roster roster;
         try {
-            roster = rosters.roster(credentials.authorityId());
+            roster = rosters.roster(credentials.authorityId(), credentials.deviceId());
         } catch (final ApiException e) {
             if (e.error() == BridgeError.UNKNOWN_AUTHORITY) {
                 throw ApiException.of(BridgeError.UNAUTHENTICATED, "authority " + credentials.authorityId() + " is not known to the journal");

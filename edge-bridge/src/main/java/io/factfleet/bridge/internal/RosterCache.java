@@ -6,9 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Rosters read from the reducer, reused for a few seconds: a roster change (which advances the
- * identity epoch) is seen by the bridge at most {@code ttl} late, and a burst of requests from one
- * authority costs one reducer query.
+ * Devices' roster entries read from the reducer ({@code GET /authorities/{id}/roster?device=..}, an
+ * answer that costs the same whatever the roster's size), reused for a few seconds: a roster change
+ * (which advances the identity epoch) is seen by the bridge at most {@code ttl} late, and a burst of
+ * requests from one device costs one reducer query.
  */
 public final class RosterCache implements RosterSource {
     private record Entry(Roster roster, long expiresAtMillis) {
@@ -26,20 +27,17 @@ public final class RosterCache implements RosterSource {
     }
 
     @Override
-    public Roster roster(final String authorityId) {
+    public Roster roster(final String authorityId, final String deviceId) {
         final long now = clock.millis();
-        final Entry cached = entries.get(authorityId);
+        final String key = authorityId + "/" + deviceId;
+        final Entry cached = entries.get(key);
         if (cached != null && cached.expiresAtMillis() > now) {
             return cached.roster();
         }
-        final Roster fresh = Roster.fromJson(reducer.get("/authorities/" + authorityId + "/roster"));
-        entries.put(authorityId, new Entry(fresh, now + ttl.toMillis()));
+        final Roster fresh = Roster.fromJson(reducer.get("/authorities/" + authorityId + "/roster?device="
+                + java.net.URLEncoder.encode(deviceId, java.nio.charset.StandardCharsets.UTF_8)));
+        entries.put(key, new Entry(fresh, now + ttl.toMillis()));
         return fresh;
-    }
-
-    /** Forgets an authority's roster, e.g. after seeing its epoch advance. */
-    public void invalidate(final String authorityId) {
-        entries.remove(authorityId);
     }
 
     /** Drops expired rosters; called by the periodic cleanup. */

@@ -20,7 +20,7 @@ class DeviceAuthenticatorTest {
 
     private final AuthorityGenesis site = AuthorityGenesis.generate("site-1", 3, 2);
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
-    private final DeviceAuthenticator authenticator = new DeviceAuthenticator(id -> {
+    private final DeviceAuthenticator authenticator = new DeviceAuthenticator((id, device) -> {
         if (!id.equals("site-1")) {
             throw ApiException.of(BridgeError.UNKNOWN_AUTHORITY, "no " + id);
         }

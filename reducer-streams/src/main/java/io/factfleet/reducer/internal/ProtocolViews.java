@@ -131,6 +131,31 @@ public final class ProtocolViews {
         if (state == null) {
             return unknown(authorityId);
         }
+        final java.util.Map<String, io.factfleet.schema.state.DeviceState> devices = new java.util.HashMap<>();
+        state.getDevices().forEach(d -> devices.put(d.getDeviceId(), d));
+        return rosterAnswer(authorityId, state, state.getRoster(), devices::get, io.factfleet.core.UpgradeChecks.requiredPackages(state));
+    }
+
+    /**
+     * The same answer with only {@code deviceId} in {@code members} (none when it is not rostered), read
+     * from the authority's header and that device's entries: O(1) in the roster's size, what the edge
+     * bridge asks per device it authenticates.
+     */
+    public HttpAnswer rosterOf(final String authorityId, final int partition, final String deviceId) {
+        final io.factfleet.core.KeyedState.Entries entries =
+                AuthorityEntries.readOnly(stores(partition).<byte[]>store(ReducerStores.AUTHORITY_ENTRIES.name()), authorityId);
+        final MaintenanceState header = io.factfleet.core.KeyedState.headerOf(entries);
+        if (header == null) {
+            return unknown(authorityId);
+        }
+        final RosterEntry member = io.factfleet.core.KeyedState.member(entries, deviceId);
+        return rosterAnswer(authorityId, header, member == null ? List.of() : List.of(member),
+                id -> io.factfleet.core.KeyedState.device(entries, id), io.factfleet.core.KeyedState.hardForksInForce(entries));
+    }
+
+    private static HttpAnswer rosterAnswer(final String authorityId, final MaintenanceState state, final List<RosterEntry> roster,
+                                           final java.util.function.Function<String, io.factfleet.schema.state.DeviceState> deviceOf,
+                                           final List<io.factfleet.core.UpgradeChecks.RequiredPackage> requiredPackages) {
         final ObjectNode body = HttpAnswer.JSON.createObjectNode();
         body.put("authorityId", authorityId);
         body.put("identityEpoch", state.getIdentityEpoch());
@@ -138,20 +163,19 @@ public final class ProtocolViews {
         body.put("adminKeyId", state.getAdminKeyId());
         body.put("adminPublicKey", Hashing.hex(Canonical.array(state.getAdminPublicKey())));
         final ArrayNode members = body.putArray("members");
-        for (final RosterEntry entry : state.getRoster()) {
+        for (final RosterEntry entry : roster) {
             final ObjectNode m = members.addObject();
             m.put("deviceId", entry.getDeviceId());
             m.put("keyId", entry.getKeyId());
             m.put("publicKey", Hashing.hex(Canonical.array(entry.getPublicKey())));
             final ObjectNode installed = m.putObject("installed");
-            for (final io.factfleet.schema.state.DeviceState device : state.getDevices()) {
-                if (device.getDeviceId().equals(entry.getDeviceId())) {
-                    device.getInstalled().forEach(p -> installed.put(p.getPackageId(), p.getVersion()));
-                }
+            final io.factfleet.schema.state.DeviceState device = deviceOf.apply(entry.getDeviceId());
+            if (device != null) {
+                device.getInstalled().forEach(p -> installed.put(p.getPackageId(), p.getVersion()));
             }
         }
         final ArrayNode required = body.putArray("requiredPackages");
-        for (final io.factfleet.core.UpgradeChecks.RequiredPackage r : io.factfleet.core.UpgradeChecks.requiredPackages(state)) {
+        for (final io.factfleet.core.UpgradeChecks.RequiredPackage r : requiredPackages) {
             final ObjectNode p = required.addObject();
             p.put("packageId", r.packageId());
             p.put("version", r.version());

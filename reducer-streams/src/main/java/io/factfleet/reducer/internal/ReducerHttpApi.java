@@ -136,7 +136,9 @@ public final class ReducerHttpApi {
             final String deviceId = ctx.pathParam("deviceId");
             write(ctx, route(router, ctx, (authorityId, partition) -> protocol.pending(authorityId, partition, deviceId)));
         });
-        app.get("/authorities/{id}/roster", ctx -> write(ctx, route(router, ctx, protocol::roster)));
+        // ?device=<id>: only that device, from its own entries (the edge bridge's per-device look-up).
+        app.get("/authorities/{id}/roster", ctx -> write(ctx, route(router, ctx, ctx.queryParam("device") == null ? protocol::roster
+                : (authority, partition) -> protocol.rosterOf(authority, partition, ctx.queryParam("device")))));
         app.get("/authorities/{id}/cache/{key}/valid", ctx -> {
             final long epoch;
             try {
