@@ -101,6 +101,11 @@ public final class OtaConfig {
         return serde;
     }
 
+    /** How operators are authenticated ({@code factfleet.auth.*}; see {@link io.factfleet.auth.OperatorAuthConfig}). */
+    public io.factfleet.auth.OperatorAuthConfig auth() {
+        return io.factfleet.auth.OperatorAuthConfig.from(properties);
+    }
+
     public Optional<String> schemaRegistryUrl() {
         return Optional.ofNullable(properties.getProperty(SCHEMA_REGISTRY_URL_CONFIG)).filter(s -> !s.isBlank());
     }

@@ -51,6 +51,7 @@ public final class OtaCoordinatorService implements AutoCloseable {
     private final AdminKeyRing keys;
     private volatile org.apache.kafka.streams.state.HostInfo self;
     private final OtaMetrics metrics = new OtaMetrics();
+    private final io.factfleet.auth.OperatorAuth auth;
     private Javalin http;
     private KafkaProducer<String, byte[]> producer;
     private volatile KafkaStreams streams;
@@ -63,6 +64,12 @@ public final class OtaCoordinatorService implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.keys = config.adminKeys();
+        this.auth = io.factfleet.auth.OperatorAuth.create(config.auth(), metrics.registry());
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public io.factfleet.auth.OperatorAuth auth() {
+        return auth;
     }
 
     private static SchemaRegistryClient registryClient(final OtaConfig config) {
@@ -92,7 +99,7 @@ public final class OtaCoordinatorService implements AutoCloseable {
             } catch (final Exception e) {
                 throw new IllegalStateException("cannot produce the fact to " + FactFleetTopics.INBOUND.name() + ": " + e, e);
             }
-        }, metrics, System::currentTimeMillis).start(config.httpBindHost(), config.httpPort());
+        }, metrics, System::currentTimeMillis, auth).start(config.httpBindHost(), config.httpPort());
         final java.util.Properties streamsProps = config.streamsProperties();
         final String advertised = streamsProps.getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:0");
         final org.apache.kafka.streams.state.HostInfo configured = org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(advertised);

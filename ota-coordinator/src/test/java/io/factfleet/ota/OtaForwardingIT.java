@@ -51,6 +51,7 @@ class OtaForwardingIT {
             KAFKA.createTopic(topic.name(), PARTITIONS, 1, topic.configs());
         }
         final Properties registryProps = new Properties();
+        registryProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.put("listeners", "http://127.0.0.1:0");
         try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
@@ -97,6 +98,7 @@ class OtaForwardingIT {
 
     private OtaCoordinatorService instance(final String registryUrl, final String name) {
         final Properties p = new Properties();
+        p.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         p.put("bootstrap.servers", KAFKA.bootstrapServers());
         p.put("state.dir", dir.resolve("ota-" + name).toString());
         p.put("schema.registry.url", registryUrl);

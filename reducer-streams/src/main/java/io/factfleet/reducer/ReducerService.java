@@ -73,6 +73,7 @@ public final class ReducerService implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final ReducerMetrics metrics = new ReducerMetrics();
     private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final io.factfleet.auth.OperatorAuth auth;
     private KafkaStreamsMetrics streamsMetrics;
     private final ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
         final Thread t = new Thread(r, "reducer-metrics-refresh");
@@ -99,6 +100,12 @@ public final class ReducerService implements AutoCloseable {
     public ReducerService(final ReducerConfig config, final SchemaRegistryClient registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.auth = io.factfleet.auth.OperatorAuth.create(config.auth(), prometheus);
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public io.factfleet.auth.OperatorAuth auth() {
+        return auth;
     }
 
     private static SchemaRegistryClient registryClient(final ReducerConfig config) {
@@ -126,7 +133,8 @@ public final class ReducerService implements AutoCloseable {
         final ProtocolViews protocol = new ProtocolViews(() -> streams, System::currentTimeMillis, config.retryAfterSeconds());
         final AuthorityDirectory directory = new AuthorityDirectory(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds());
         metrics.bindTo(prometheus);
-        http = ReducerHttpApi.create(router, views, protocol, directory, () -> streams, metrics, prometheus::scrape).start(config.httpBindHost(), config.httpPort());
+        http = ReducerHttpApi.create(router, views, protocol, directory, () -> streams, metrics, prometheus::scrape, auth)
+                .start(config.httpBindHost(), config.httpPort());
         self = advertised(config, http.port());
 
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, describe(self));

@@ -34,6 +34,9 @@ public final class SchemaRegistryService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryService.class);
 
     private final SchemaRegistryConfig config;
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    private final io.factfleet.auth.OperatorAuth auth;
     private Registry registry;
     private Javalin http;
     private volatile boolean ready;
@@ -51,6 +54,12 @@ public final class SchemaRegistryService implements AutoCloseable {
         config.defaultCompatibility();
         config.storeTimeout();
         config.initTimeout();
+        this.auth = io.factfleet.auth.OperatorAuth.create(config.auth(), meters);
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public io.factfleet.auth.OperatorAuth auth() {
+        return auth;
     }
 
     /**
@@ -72,8 +81,9 @@ public final class SchemaRegistryService implements AutoCloseable {
                 javalin.startupWatcherEnabled = false;
                 javalin.router.ignoreTrailingSlashes = true;
                 javalin.http.defaultContentType = RestApi.CONTENT_TYPE;
+                auth.configure(javalin);
             });
-            new RestApi(registry, () -> ready).install(http);
+            new RestApi(registry, () -> ready, meters::scrape).install(http);
             http.start(listener.getHost(), listener.getPort());
             registry.start(config.initTimeout());
             ready = true;

@@ -97,6 +97,11 @@ public final class SnapshotConfig {
         return props.getProperty(key);
     }
 
+    /** How operators are authenticated ({@code factfleet.auth.*}; see {@link io.factfleet.auth.OperatorAuthConfig}). */
+    public io.factfleet.auth.OperatorAuthConfig auth() {
+        return io.factfleet.auth.OperatorAuthConfig.from(props);
+    }
+
     public String schemaRegistryUrl() {
         final String url = props.getProperty(SCHEMA_REGISTRY_URL, "");
         if (url.isBlank()) {

@@ -15,9 +15,12 @@ public final class JsonHttp {
     public static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final HttpClient client;
     private final Duration timeout;
+    private final io.factfleet.auth.OperatorCredential credential;
 
-    public JsonHttp(final Duration timeout) {
+    /** @param credential the console's own service identity, sent with every request */
+    public JsonHttp(final Duration timeout, final io.factfleet.auth.OperatorCredential credential) {
         this.timeout = timeout;
+        this.credential = credential;
         this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
@@ -25,7 +28,8 @@ public final class JsonHttp {
     public JsonNode get(final URI uri) throws IOException {
         final HttpResponse<String> response;
         try {
-            response = client.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build(),
+            response = client.send(credential.sign(HttpRequest.newBuilder(uri), "GET", uri, new byte[0]).timeout(timeout)
+                            .header("Accept", "application/json").GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.auth.AccessRule;
+import io.factfleet.auth.Caller;
+import io.factfleet.auth.OperatorAuth;
+import io.factfleet.auth.Permission;
 import io.factfleet.core.AdminKeyRing;
 import io.factfleet.core.Canonical;
 import io.factfleet.core.DeviceSigner;
@@ -44,6 +48,11 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * The coordinator's HTTP endpoints (documented in the module README). Reads come from this
  * instance's state store; operator actions are signed with the authority's admin key, checked
  * against the current state (a dry run through the reducer) and produced to the inbound topic.
+ *
+ * <p>Every route declares who may call it ({@link OperatorAuth}): reads need {@code state.read} on the authority
+ * ({@code /authorities}, the list of every authority, on {@code *}), proposing {@code upgrade.propose}, approving
+ * {@code upgrade.approve}, pausing, resuming and cancelling {@code rollout.control}. The caller's id goes into the
+ * signed transition's reason ({@code "by <operator>: <reason>"}), so the journal records who acted.
  */
 public final class OtaHttpApi {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,8 +79,8 @@ public final class OtaHttpApi {
 
     /** A Javalin app with the routes, not yet started. {@code publish} produces a fact and waits for Kafka's acknowledgement. */
     public static Javalin create(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor,
-                                 final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock) {
-        return create(streams, () -> null, keys, actor, publish, metrics, clock);
+                                 final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock, final OperatorAuth auth) {
+        return create(streams, () -> null, keys, actor, publish, metrics, clock, auth);
     }
 
     /**
@@ -81,21 +90,25 @@ public final class OtaHttpApi {
      */
     public static Javalin create(final Supplier<KafkaStreams> streams, final Supplier<org.apache.kafka.streams.state.HostInfo> self,
                                  final AdminKeyRing keys, final String actor, final Consumer<FactEnvelope> publish, final OtaMetrics metrics,
-                                 final LongSupplier clock) {
+                                 final LongSupplier clock, final OperatorAuth auth) {
         final OtaHttpApi api = new OtaHttpApi(streams, keys, actor, publish, metrics, clock);
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
+            auth.configure(config);
         });
-        app.before("/authorities/{id}/*", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
-        app.before("/authorities/{id}", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
-        app.get("/health", api::health);
-        app.get("/metrics", api::metrics);
-        app.get("/authorities", api::authorities);
-        app.get("/authorities/{id}/upgrades", api::upgrades);
-        app.post("/authorities/{id}/upgrades", api::propose);
+        // After the guard (registered by configure), so only an authorized request is forwarded, with its own credentials.
+        app.beforeMatched("/authorities/{id}/*", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
+        app.beforeMatched("/authorities/{id}", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
+        app.get("/health", api::health, AccessRule.open());
+        app.get("/metrics", api::metrics, AccessRule.metrics());
+        app.get("/authorities", api::authorities, AccessRule.global(Permission.STATE_READ));
+        app.get("/authorities/{id}/upgrades", api::upgrades, AccessRule.authority(Permission.STATE_READ));
+        app.post("/authorities/{id}/upgrades", api::propose, AccessRule.authority(Permission.UPGRADE_PROPOSE));
         for (final RolloutAction action : List.of(RolloutAction.APPROVE, RolloutAction.PAUSE, RolloutAction.RESUME, RolloutAction.CANCEL)) {
-            app.post("/authorities/{id}/upgrades/{proposalId}/" + action.name().toLowerCase(Locale.ROOT), ctx -> api.act(ctx, action));
+            final Permission needed = action == RolloutAction.APPROVE ? Permission.UPGRADE_APPROVE : Permission.ROLLOUT_CONTROL;
+            app.post("/authorities/{id}/upgrades/{proposalId}/" + action.name().toLowerCase(Locale.ROOT), ctx -> api.act(ctx, action),
+                    AccessRule.authority(needed));
         }
         app.exception(InvalidStateStoreException.class, (e, ctx) -> {
             ctx.header("Retry-After", "2");
@@ -310,7 +323,8 @@ public final class OtaHttpApi {
             error(ctx, 400, "BAD_REQUEST", "the body, when given, must be JSON {\"reason\": text}");
             return;
         }
-        final FactEnvelope fact = UpgradeCoordination.manual(state, upgrade, action, reason, clock.getAsLong()).sign(signer);
+        final String by = OperatorAuth.caller(ctx).map(Caller::id).orElse("unauthenticated");
+        final FactEnvelope fact = UpgradeCoordination.manual(state, upgrade, action, "by " + by + ": " + reason, clock.getAsLong()).sign(signer);
         final MaintenanceState probe = MaintenanceState.newBuilder(state).build();
         final Reducer.Step step = reducer.apply(probe, fact);
         final String id = Facts.idHex(fact);
@@ -367,6 +381,10 @@ public final class OtaHttpApi {
                         : java.net.http.HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
         if (ctx.contentType() != null) {
             request.header("Content-Type", ctx.contentType());
+        }
+        // The caller's credentials travel with the request: the owner authenticates and authorizes the caller itself.
+        if (ctx.header("Authorization") != null) {
+            request.header("Authorization", ctx.header("Authorization"));
         }
         try {
             final java.net.http.HttpResponse<byte[]> answer = FORWARDER.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
