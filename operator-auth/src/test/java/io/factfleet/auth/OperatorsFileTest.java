@@ -67,6 +67,18 @@ class OperatorsFileTest {
     }
 
     @Test
+    void aKeyFileOthersCanReadIsRefusedAndAnOwnerOnlyOneSigns() throws Exception {
+        final Ed25519Keys.SigningKey key = Ed25519Keys.generate();
+        final Path file = dir.resolve("operator.key");
+        Files.writeString(file, Hashing.hex(key.seed()) + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+        assertThatThrownBy(() -> OperatorCredential.keyFile(file)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("chmod 600");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        final String header = OperatorCredential.keyFile(file).authorization("GET", java.net.URI.create("http://h/x?y=1"), new byte[0]).orElseThrow();
+        assertThat(header).startsWith(io.factfleet.core.RequestSignatures.OPERATOR_SCHEME + " key=" + key.keyId() + ",ts=");
+    }
+
+    @Test
     void configWithAuthOnButNoWayToAuthenticateIsRefused() {
         assertThatThrownBy(() -> OperatorAuthConfig.from(Map.of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(OperatorAuthConfig.OPERATORS_FILE);
