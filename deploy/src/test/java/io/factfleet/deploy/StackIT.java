@@ -305,6 +305,11 @@ class StackIT {
 
         final Path passphrase = dataDir.resolve("passphrase.txt");
         Files.writeString(passphrase, "a passphrase for the demo backup\n");
+        final Cli exposed = cli("backup", demo.authorityId(), "--out", dataDir.resolve("never.ffbackup").toString(), "--bootstrap-servers",
+                stack.bootstrapServers(), "--passphrase-file", passphrase.toString());
+        assertThat(exposed.err()).as("a passphrase file others can read is refused").contains("chmod 600");
+        assertThat(exposed.exit()).isEqualTo(io.factfleet.deploy.cli.ExitCodes.USAGE);
+        Files.setPosixFilePermissions(passphrase, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         final Path archive = dataDir.resolve("demo.ffbackup");
         final Cli backup = cli("backup", demo.authorityId(), "--out", archive.toString(), "--bootstrap-servers", stack.bootstrapServers(),
                 "--registry-url", stack.registryUrl(), "--passphrase-file", passphrase.toString(),

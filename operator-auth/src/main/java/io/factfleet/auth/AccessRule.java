@@ -29,14 +29,17 @@ public sealed interface AccessRule extends RouteRole {
     record PerAuthority(Permission permission, String pathParam) implements AccessRule {
     }
 
+    /** Open to anybody: {@code /health} and nothing else. */
     static AccessRule open() {
         return new Open();
     }
 
+    /** {@code /metrics}: open only when the service is configured so. */
     static AccessRule metrics() {
         return new Metrics();
     }
 
+    /** {@code permission} on {@code *}: for resources of no authority. */
     static AccessRule global(final Permission permission) {
         return new Global(permission);
     }
@@ -46,6 +49,7 @@ public sealed interface AccessRule extends RouteRole {
         return new PerAuthority(permission, "id");
     }
 
+    /** {@code permission} on the authority in path parameter {@code pathParam}. */
     static AccessRule authority(final Permission permission, final String pathParam) {
         return new PerAuthority(permission, pathParam);
     }

@@ -82,8 +82,8 @@ public final class BackupCommands {
             config.put("schema.registry.url", registryUrl);
             if (!config.containsKey("basic.auth.user.info") && registryPasswordFile != null && Files.exists(registryPasswordFile)) {
                 if (io.factfleet.deploy.internal.SecretFiles.isExposed(registryPasswordFile)) {
-                    throw new IllegalArgumentException(registryPasswordFile + " holds a password and can be read by other users; run: chmod 600 "
-                            + registryPasswordFile);
+                    throw new CommandLine.ParameterException(spec.commandLine(), registryPasswordFile
+                            + " holds a password and can be read by other users; run: chmod 600 " + registryPasswordFile);
                 }
                 config.put("basic.auth.credentials.source", "USER_INFO");
                 config.put("basic.auth.user.info", registryUser + ":" + Files.readString(registryPasswordFile, StandardCharsets.UTF_8).strip());
@@ -93,6 +93,10 @@ public final class BackupCommands {
 
         char[] passphrase() throws Exception {
             if (passphraseFile != null) {
+                if (io.factfleet.deploy.internal.SecretFiles.isExposed(passphraseFile)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), passphraseFile
+                            + " holds the backup passphrase and can be read by other users; run: chmod 600 " + passphraseFile);
+                }
                 return Files.readAllLines(passphraseFile, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip().toCharArray();
             }
             final String env = System.getenv(PASSPHRASE_ENV);
