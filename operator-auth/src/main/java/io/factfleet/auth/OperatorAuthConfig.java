@@ -18,7 +18,7 @@ import java.util.Optional;
  * <tr><td>{@value #REQUEST_SKEW_MS}</td><td>120000</td><td>how far a signed request's {@code ts} may be from this clock</td></tr>
  * <tr><td>{@value #REPLAY_CACHE_SIZE}</td><td>1000000</td><td>nonces remembered (for twice the skew)</td></tr>
  * <tr><td>{@value #JWKS_URL}</td><td>none</td><td>the identity provider's JWKS URL (enables bearer tokens)</td></tr>
- * <tr><td>{@value #JWKS_FILE}</td><td>none</td><td>a JWKS file instead of a URL</td></tr>
+ * <tr><td>{@value #JWKS_FILE}</td><td>none</td><td>a JWKS file instead of a URL (re-read when it changes, like the operators file)</td></tr>
  * <tr><td>{@value #JWT_ISSUER}</td><td>none</td><td>the {@code iss} tokens must carry (required with a JWKS)</td></tr>
  * <tr><td>{@value #JWT_AUDIENCE}</td><td>none</td><td>an {@code aud} tokens must carry (required with a JWKS)</td></tr>
  * <tr><td>{@value #JWT_ROLES_CLAIM}</td><td>{@value #DEFAULT_ROLES_CLAIM}</td><td>the claim listing {@code role@authority} grants</td></tr>

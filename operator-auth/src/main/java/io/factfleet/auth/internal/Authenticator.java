@@ -62,7 +62,7 @@ public final class Authenticator {
         this.config = config;
         this.clock = clock;
         this.operators = config.operatorsFile().map(f -> OperatorsFile.follow(f, config.operatorsReload()));
-        this.tokens = config.jwtEnabled() ? Optional.of(new BearerTokens(config)) : Optional.empty();
+        this.tokens = config.jwtEnabled() ? Optional.of(new BearerTokens(config, clock)) : Optional.empty();
         this.replays = new ReplayCache(config.requestSkew(), config.replayCacheSize());
     }
 

@@ -2,8 +2,6 @@ package io.factfleet.auth.internal;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
@@ -19,6 +17,7 @@ import java.io.IOException;
 import java.net.MalformedURLException;
 import java.text.ParseException;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Validates OIDC/JWT bearer tokens with nimbus-jose-jwt: the signature against the JWKS (asymmetric algorithms only,
@@ -40,12 +39,12 @@ public final class BearerTokens {
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 
-    public BearerTokens(final OperatorAuthConfig config) {
+    public BearerTokens(final OperatorAuthConfig config, final LongSupplier clock) {
         final JWKSource<SecurityContext> keys;
         try {
             keys = config.jwksUrl().isPresent()
                     ? JWKSourceBuilder.create(config.jwksUrl().get().toURL()).build()
-                    : new ImmutableJWKSet<>(JWKSet.load(config.jwksFile().orElseThrow().toFile()));
+                    : new FollowedJwkFile(config.jwksFile().orElseThrow(), config.operatorsReload(), clock);
         } catch (final MalformedURLException e) {
             throw new IllegalArgumentException(OperatorAuthConfig.JWKS_URL + " is not a URL: " + e.getMessage(), e);
         } catch (final IOException | ParseException e) {
