@@ -93,6 +93,8 @@ public final class IngestService implements AutoCloseable {
                 c.showJavalinBanner = false;
                 c.startupWatcherEnabled = false;
                 auth.configure(c);
+                io.factfleet.auth.HttpTls.from(config.props()).serve(c, config.props().getProperty(IngestConfig.HTTP_BIND_HOST, "0.0.0.0"),
+                        port.getAsInt());
             });
             http.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.scrape()), io.factfleet.auth.AccessRule.metrics());
             http.get("/health", ctx -> {

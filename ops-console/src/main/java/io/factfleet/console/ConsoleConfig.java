@@ -92,13 +92,19 @@ public record ConsoleConfig(Map<String, Object> kafkaClientConfig, String httpBi
 
     private static Map<String, String> authSettings(final Properties p) {
         final Map<String, String> auth = new LinkedHashMap<>();
-        p.stringPropertyNames().stream().filter(k -> k.startsWith("factfleet.auth.")).forEach(k -> auth.put(k, p.getProperty(k)));
+        p.stringPropertyNames().stream().filter(k -> k.startsWith("factfleet.auth.") || k.startsWith("factfleet.http."))
+                .forEach(k -> auth.put(k, p.getProperty(k)));
         return auth;
     }
 
     /** Who may open the console ({@code factfleet.auth.*}). */
     public OperatorAuthConfig auth() {
         return OperatorAuthConfig.from(authSettings);
+    }
+
+    /** TLS of the console's pages and what it trusts when it reads the other services ({@code factfleet.http.tls.*}). */
+    public io.factfleet.auth.HttpTls tls() {
+        return io.factfleet.auth.HttpTls.from(authSettings);
     }
 
     /** The console's own identity for reading the other services ({@value OperatorCredential#CLIENT_KEY_FILE}). */

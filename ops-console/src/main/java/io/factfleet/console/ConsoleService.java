@@ -73,6 +73,7 @@ public final class ConsoleService implements AutoCloseable {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
             auth.configure(c);
+            config.tls().serve(c, config.httpBindHost(), config.httpPort());
         });
         final AccessRule lag = AccessRule.global(Permission.LAG_READ);
         final AccessRule everyAuthority = AccessRule.global(Permission.STATE_READ);
@@ -138,6 +139,6 @@ public final class ConsoleService implements AutoCloseable {
 
     /** {@code http://localhost:<port>}. */
     public URI uri() {
-        return URI.create("http://localhost:" + port());
+        return URI.create(config.tls().scheme() + "://localhost:" + port());
     }
 }

@@ -99,7 +99,7 @@ public final class OtaCoordinatorService implements AutoCloseable {
             } catch (final Exception e) {
                 throw new IllegalStateException("cannot produce the fact to " + FactFleetTopics.INBOUND.name() + ": " + e, e);
             }
-        }, metrics, System::currentTimeMillis, auth).start(config.httpBindHost(), config.httpPort());
+        }, metrics, System::currentTimeMillis, auth, config.tls(), config.httpBindHost(), config.httpPort()).start(config.httpBindHost(), config.httpPort());
         final java.util.Properties streamsProps = config.streamsProperties();
         final String advertised = streamsProps.getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:0");
         final org.apache.kafka.streams.state.HostInfo configured = org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(advertised);
@@ -136,6 +136,11 @@ public final class OtaCoordinatorService implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** {@code http://localhost:<port>}, or {@code https} when it serves TLS ({@code factfleet.http.tls.*}). */
+    public java.net.URI uri() {
+        return java.net.URI.create(config.tls().scheme() + "://localhost:" + port());
     }
 
     /** The HTTP port bound. */

@@ -100,7 +100,8 @@ public final class ReducerConfig {
     public Properties streamsProperties(final ReducerMetrics metrics) {
         final Properties p = new Properties();
         properties.forEach((key, value) -> {
-            if (!OWN_KEYS.contains(key.toString()) && !isRegistryKey(key.toString()) && !key.toString().startsWith("factfleet.auth.")) {
+            if (!OWN_KEYS.contains(key.toString()) && !isRegistryKey(key.toString()) && !key.toString().startsWith("factfleet.auth.")
+                    && !key.toString().startsWith("factfleet.http.")) {
                 p.put(key, value);
             }
         });

@@ -37,6 +37,7 @@ public final class SchemaRegistryService implements AutoCloseable {
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
         new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     private final io.factfleet.auth.OperatorAuth auth;
+    private final io.factfleet.auth.HttpTls tls;
     private Registry registry;
     private Javalin http;
     private volatile boolean ready;
@@ -55,6 +56,7 @@ public final class SchemaRegistryService implements AutoCloseable {
         config.storeTimeout();
         config.initTimeout();
         this.auth = io.factfleet.auth.OperatorAuth.create(config.auth(), meters);
+        this.tls = io.factfleet.auth.HttpTls.from(config.toProperties());
     }
 
     /** Who may call what (the routes and their rules, for tests over every endpoint). */
@@ -82,6 +84,7 @@ public final class SchemaRegistryService implements AutoCloseable {
                 javalin.router.ignoreTrailingSlashes = true;
                 javalin.http.defaultContentType = RestApi.CONTENT_TYPE;
                 auth.configure(javalin);
+                tls.serve(javalin, listener.getHost(), listener.getPort());
             });
             new RestApi(registry, () -> ready, meters::scrape).install(http);
             http.start(listener.getHost(), listener.getPort());
@@ -136,7 +139,7 @@ public final class SchemaRegistryService implements AutoCloseable {
     public String url() {
         final String host = config.listener().getHost();
         final boolean wildcard = host == null || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
-        return "http://" + (wildcard ? "localhost" : host) + ":" + port();
+        return tls.scheme() + "://" + (wildcard ? "localhost" : host) + ":" + port();
     }
 
     /** The effective configuration. */

@@ -73,7 +73,8 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
     private final SnapshotConfig config;
     private final SchemaRegistryClient registry;
     private final SnapshotMetrics metrics = new SnapshotMetrics();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final io.factfleet.auth.HttpTls tls;
+    private final HttpClient http;
     private Javalin server;
     private volatile KafkaStreams streams;
     private KafkaProducer<String, byte[]> requests;
@@ -89,6 +90,8 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         this.config = Objects.requireNonNull(config);
         this.registry = Objects.requireNonNull(registry);
         this.auth = OperatorAuth.create(config.auth(), metrics.registry());
+        this.tls = config.tls();
+        this.http = tls.trusting(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))).build();
     }
 
     /** Who may call what (the routes and their rules, for tests over every endpoint). */
@@ -109,6 +112,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         server = Javalin.create(c -> {
             c.showJavalinBanner = false;
             auth.configure(c);
+            tls.serve(c, config.httpBindHost(), config.httpPort());
         });
         server.post("/authorities/{id}/snapshots", this::propose, AccessRule.authority(Permission.SNAPSHOT_PROPOSE));
         server.get("/authorities/{id}/snapshots/status", this::status, AccessRule.authority(Permission.STATE_READ));
@@ -179,7 +183,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
     }
 
     public URI httpUri() {
-        return URI.create("http://localhost:" + httpPort());
+        return URI.create(tls.scheme() + "://localhost:" + httpPort());
     }
 
     public KafkaStreams.State streamsState() {
@@ -246,7 +250,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         }
         if (!local.owned()) {
             final HostInfo owner = local.owner();
-            final HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":" + owner.port()
+            final HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(tls.scheme() + "://" + owner.host() + ":" + owner.port()
                     + "/authorities/" + authority + "/snapshots/status")).timeout(Duration.ofSeconds(5)).GET();
             // The caller's own credentials: the owner authenticates and authorizes the caller again (a signed GET of the
             // same path verifies there too), so no instance needs a broader identity of its own.

@@ -57,7 +57,7 @@ final class InProcessSpine implements AutoCloseable {
         registryProps.put("listeners", "http://127.0.0.1:0");
         registry = new SchemaRegistryService(registryProps);
         registry.start();
-        registryUrl = "http://127.0.0.1:" + registry.port();
+        registryUrl = registry.url();
 
         final Properties ingestProps = operators.serviceProps();
         ingestProps.put("bootstrap.servers", kafka.bootstrapServers());

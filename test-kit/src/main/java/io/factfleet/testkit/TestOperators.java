@@ -87,6 +87,20 @@ public final class TestOperators {
         return this;
     }
 
+    /**
+     * Every service serves HTTPS with the certificate in {@code keystore} (PKCS12) and trusts it when it calls the
+     * others, the registry included (Confluent's {@code schema.registry.ssl.truststore.*}).
+     */
+    public TestOperators withTls(final Path keystore, final String password) {
+        for (final String[] kv : new String[][] {
+                {"factfleet.http.tls.keystore.path", keystore.toString()}, {"factfleet.http.tls.keystore.password", password},
+                {"factfleet.http.tls.truststore.path", keystore.toString()}, {"factfleet.http.tls.truststore.password", password},
+                {"schema.registry.ssl.truststore.location", keystore.toString()}, {"schema.registry.ssl.truststore.password", password}}) {
+            extra.setProperty(kv[0], kv[1]);
+        }
+        return this;
+    }
+
     /** The operators file the services follow. */
     public Path operatorsFile() {
         return operatorsFile;
@@ -115,6 +129,7 @@ public final class TestOperators {
         c.put("schema.registry.url", url);
         c.put("basic.auth.credentials.source", "USER_INFO");
         c.put("basic.auth.user.info", REGISTRY_USER + ":" + registryPassword);
+        extra.stringPropertyNames().stream().filter(k -> k.startsWith("schema.registry.ssl.")).forEach(k -> c.put(k, extra.getProperty(k)));
         return c;
     }
 

@@ -29,15 +29,19 @@ public final class ReducerClient {
     private final io.factfleet.auth.OperatorCredential credential;
 
     public ReducerClient(final String baseUrl, final Duration timeout) {
-        this(baseUrl, timeout, io.factfleet.auth.OperatorCredential.none());
+        this(baseUrl, timeout, io.factfleet.auth.OperatorCredential.none(), io.factfleet.auth.HttpTls.none());
     }
 
-    /** @param credential the bridge's service identity, signing every request to the reducer */
-    public ReducerClient(final String baseUrl, final Duration timeout, final io.factfleet.auth.OperatorCredential credential) {
+    /**
+     * @param credential the bridge's service identity, signing every request to the reducer
+     * @param tls        what the client trusts when the reducer serves HTTPS ({@code factfleet.http.tls.truststore.*})
+     */
+    public ReducerClient(final String baseUrl, final Duration timeout, final io.factfleet.auth.OperatorCredential credential,
+                         final io.factfleet.auth.HttpTls tls) {
         this.credential = credential;
         this.baseUrl = baseUrl;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.http = tls.trusting(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)).build();
     }
 
     public JsonNode get(final String path) {

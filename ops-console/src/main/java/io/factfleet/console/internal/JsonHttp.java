@@ -17,11 +17,14 @@ public final class JsonHttp {
     private final Duration timeout;
     private final io.factfleet.auth.OperatorCredential credential;
 
-    /** @param credential the console's own service identity, sent with every request */
-    public JsonHttp(final Duration timeout, final io.factfleet.auth.OperatorCredential credential) {
+    /**
+     * @param credential the console's own service identity, sent with every request
+     * @param tls        what the client trusts when the other services serve HTTPS
+     */
+    public JsonHttp(final Duration timeout, final io.factfleet.auth.OperatorCredential credential, final io.factfleet.auth.HttpTls tls) {
         this.timeout = timeout;
         this.credential = credential;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.client = tls.trusting(HttpClient.newBuilder().connectTimeout(timeout)).build();
     }
 
     /** The JSON body of a 200 answer. */

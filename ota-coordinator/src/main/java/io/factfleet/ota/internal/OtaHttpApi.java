@@ -80,26 +80,31 @@ public final class OtaHttpApi {
     /** A Javalin app with the routes, not yet started. {@code publish} produces a fact and waits for Kafka's acknowledgement. */
     public static Javalin create(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor,
                                  final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock, final OperatorAuth auth) {
-        return create(streams, () -> null, keys, actor, publish, metrics, clock, auth);
+        return create(streams, () -> null, keys, actor, publish, metrics, clock, auth, io.factfleet.auth.HttpTls.none(), "0.0.0.0", 0);
     }
 
     /**
-     * As above; {@code self} is this instance's {@code application.server}: a request about an authority whose state
+     * As above; with a keystore in {@code tls} it serves HTTPS on {@code host:port} (and forwards over HTTPS);
+     * {@code self} is this instance's {@code application.server}: a request about an authority whose state
      * another instance owns is forwarded to that instance (header {@value #FORWARDED_HEADER} marks a forwarded request,
      * which is never forwarded again).
      */
     public static Javalin create(final Supplier<KafkaStreams> streams, final Supplier<org.apache.kafka.streams.state.HostInfo> self,
                                  final AdminKeyRing keys, final String actor, final Consumer<FactEnvelope> publish, final OtaMetrics metrics,
-                                 final LongSupplier clock, final OperatorAuth auth) {
+                                 final LongSupplier clock, final OperatorAuth auth, final io.factfleet.auth.HttpTls tls, final String host,
+                                 final int port) {
         final OtaHttpApi api = new OtaHttpApi(streams, keys, actor, publish, metrics, clock);
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
             auth.configure(config);
+            tls.serve(config, host, port);
         });
+        final java.net.http.HttpClient forwarder = tls.trusting(java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(3))).build();
         // After the guard (registered by configure), so only an authorized request is forwarded, with its own credentials.
-        app.beforeMatched("/authorities/{id}/*", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
-        app.beforeMatched("/authorities/{id}", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
+        app.beforeMatched("/authorities/{id}/*", ctx -> forwardToOwner(ctx, streams.get(), self.get(), forwarder, tls.scheme()));
+        app.beforeMatched("/authorities/{id}", ctx -> forwardToOwner(ctx, streams.get(), self.get(), forwarder, tls.scheme()));
         app.get("/health", api::health, AccessRule.open());
         app.get("/metrics", api::metrics, AccessRule.metrics());
         app.get("/authorities", api::authorities, AccessRule.global(Permission.STATE_READ));
@@ -359,11 +364,10 @@ public final class OtaHttpApi {
 
     /** Marks a request one instance forwarded to another. */
     public static final String FORWARDED_HEADER = "X-FactFleet-Forwarded";
-    private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(java.time.Duration.ofSeconds(3)).build();
 
     /** Answers with the owning instance's answer when the authority's state lives on another instance. */
-    private static void forwardToOwner(final Context ctx, final KafkaStreams app, final org.apache.kafka.streams.state.HostInfo self) throws Exception {
+    private static void forwardToOwner(final Context ctx, final KafkaStreams app, final org.apache.kafka.streams.state.HostInfo self,
+                                       final java.net.http.HttpClient forwarder, final String scheme) throws Exception {
         if (app == null || self == null || ctx.header(FORWARDED_HEADER) != null || app.state() != KafkaStreams.State.RUNNING) {
             return;
         }
@@ -373,7 +377,7 @@ public final class OtaHttpApi {
         if (owner == null || owner == org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE || owner.activeHost().equals(self)) {
             return;
         }
-        final java.net.URI target = java.net.URI.create("http://" + owner.activeHost().host() + ":" + owner.activeHost().port() + ctx.path()
+        final java.net.URI target = java.net.URI.create(scheme + "://" + owner.activeHost().host() + ":" + owner.activeHost().port() + ctx.path()
                 + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
         final java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(target).timeout(java.time.Duration.ofSeconds(30))
                 .header(FORWARDED_HEADER, self.host() + ":" + self.port())
@@ -387,7 +391,7 @@ public final class OtaHttpApi {
             request.header("Authorization", ctx.header("Authorization"));
         }
         try {
-            final java.net.http.HttpResponse<byte[]> answer = FORWARDER.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            final java.net.http.HttpResponse<byte[]> answer = forwarder.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
             ctx.status(answer.statusCode()).contentType(answer.headers().firstValue("Content-Type").orElse("application/json")).result(answer.body());
         } catch (final java.io.IOException e) {
             ctx.header("Retry-After", "2");

@@ -38,12 +38,17 @@ public final class AuthorityDirectory {
     private final Duration timeout;
     private final int retryAfterSeconds;
 
-    public AuthorityDirectory(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds) {
+    private final String scheme;
+
+    /** @param tls whether the instances serve HTTPS and what the client asking the others trusts */
+    public AuthorityDirectory(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds,
+                              final io.factfleet.auth.HttpTls tls) {
         this.streams = streams;
         this.self = self;
         this.timeout = timeout;
         this.retryAfterSeconds = retryAfterSeconds;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.scheme = tls.scheme();
+        this.http = tls.trusting(HttpClient.newBuilder().connectTimeout(timeout)).build();
     }
 
     /**
@@ -75,7 +80,7 @@ public final class AuthorityDirectory {
                 }
                 final String where = AuthorityRouter.describe(host);
                 try {
-                    final HttpRequest.Builder ask = HttpRequest.newBuilder(URI.create("http://" + where + "/authorities"))
+                    final HttpRequest.Builder ask = HttpRequest.newBuilder(URI.create(scheme + "://" + where + "/authorities"))
                             .timeout(timeout).header(AuthorityRouter.FORWARDED_HEADER, "1").header("Accept", "application/json").GET();
                     if (authorization != null) {
                         ask.header("Authorization", authorization);

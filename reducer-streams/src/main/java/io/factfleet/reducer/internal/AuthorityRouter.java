@@ -50,12 +50,17 @@ public final class AuthorityRouter {
     private final Duration timeout;
     private final int retryAfterSeconds;
 
-    public AuthorityRouter(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds) {
+    private final String scheme;
+
+    /** @param tls whether the instances serve HTTPS (then forwarding does too) and what the forwarding client trusts */
+    public AuthorityRouter(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds,
+                           final io.factfleet.auth.HttpTls tls) {
         this.streams = streams;
         this.self = self;
         this.timeout = timeout;
         this.retryAfterSeconds = retryAfterSeconds;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.scheme = tls.scheme();
+        this.http = tls.trusting(HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)).build();
     }
 
     /**
@@ -112,7 +117,7 @@ public final class AuthorityRouter {
     }
 
     private HttpAnswer forward(final HostInfo owner, final String pathAndQuery, final byte[] jsonBody, final String authorization) {
-        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + describe(owner) + pathAndQuery))
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(scheme + "://" + describe(owner) + pathAndQuery))
                 .timeout(timeout)
                 .header(FORWARDED_HEADER, "1")
                 .header("Accept", "application/json");

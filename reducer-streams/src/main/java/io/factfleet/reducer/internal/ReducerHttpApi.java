@@ -67,15 +67,17 @@ public final class ReducerHttpApi {
         return HttpAnswer.ok(body);
     }
 
-    /** A Javalin app with the routes, not yet started. */
+    /** A Javalin app with the routes, not yet started; with a keystore in {@code tls} it serves HTTPS on {@code host:port}. */
     public static Javalin create(final AuthorityRouter router, final LocalAuthorityViews views, final ProtocolViews protocol,
                                  final AuthorityDirectory directory, final Supplier<KafkaStreams> streams, final ReducerMetrics metrics,
-                                 final Supplier<String> prometheusText, final OperatorAuth auth) {
+                                 final Supplier<String> prometheusText, final OperatorAuth auth, final io.factfleet.auth.HttpTls tls,
+                                 final String host, final int port) {
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
             auth.configure(config);
+            tls.serve(config, host, port);
         });
         final AccessRule read = AccessRule.authority(Permission.STATE_READ);
         app.get("/health", ctx -> health(ctx, streams.get()), AccessRule.open());
