@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * How a service authenticates operators, from Kafka-style properties (the service's own, so a properties file or
- * {@code FACTFLEET_AUTH_...} environment variables set them like any other):
+ * How a service authenticates operators, from Kafka-style properties (the service's own: its properties file, or
+ * environment variables as for any other setting, {@code FACTFLEET_FACTFLEET_AUTH_OPERATORS_FILE} for
+ * {@code factfleet.auth.operators.file}):
  * <table>
  * <caption>Properties</caption>
  * <tr><th>property</th><th>default</th><th>meaning</th></tr>
