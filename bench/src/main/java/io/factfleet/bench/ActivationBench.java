@@ -1,5 +1,7 @@
 package io.factfleet.bench;
 
+import io.factfleet.testkit.TestOperators;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,7 +28,6 @@ import io.factfleet.schema.UpgradeMetadata;
 import io.factfleet.testkit.KafkaCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,24 +101,26 @@ public final class ActivationBench implements Callable<Integer> {
             for (final Topic<?, ?> topic : FactFleetTopics.all()) {
                 kafka.createTopic(topic.name(), 6, 1, topic.configs());
             }
-            final Properties registryProps = new Properties();
+            // Operator authentication on, as deployed: the bench reads the reducer as TestOperators.ADMIN.
+            final TestOperators operators = TestOperators.create(dataDir.resolve("operators"));
+            final Properties registryProps = operators.serviceProps();
             registryProps.put("bootstrap.servers", kafka.bootstrapServers());
             registryProps.put("listeners", "http://127.0.0.1:0");
             try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
                 registry.start();
                 final String registryUrl = "http://127.0.0.1:" + registry.port();
-                final Properties ingestProps = new Properties();
+                final Properties ingestProps = operators.serviceProps();
                 ingestProps.put("bootstrap.servers", kafka.bootstrapServers());
                 ingestProps.put("state.dir", dataDir.resolve("ingest").toString());
                 ingestProps.put("schema.registry.url", registryUrl);
                 ingestProps.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
-                final Properties reducerProps = new Properties();
+                final Properties reducerProps = operators.serviceProps();
                 reducerProps.put("bootstrap.servers", kafka.bootstrapServers());
                 reducerProps.put("state.dir", dataDir.resolve("reducer").toString());
                 reducerProps.put("schema.registry.url", registryUrl);
                 reducerProps.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
                 reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
-                final Properties otaProps = new Properties();
+                final Properties otaProps = operators.serviceProps();
                 otaProps.put("bootstrap.servers", kafka.bootstrapServers());
                 otaProps.put("state.dir", dataDir.resolve("ota").toString());
                 otaProps.put("schema.registry.url", registryUrl);
@@ -137,7 +140,7 @@ public final class ActivationBench implements Callable<Integer> {
                     await("ingest, reducer and coordinator RUNNING", Duration.ofSeconds(120), () -> ingest.state() == KafkaStreams.State.RUNNING
                             && reducer.streamsState() == KafkaStreams.State.RUNNING && ota.streamsState() == KafkaStreams.State.RUNNING);
                     final SpecificAvroSerializer<FactEnvelope> serializer =
-                            new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+                            new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
                     final Sender send = fact -> producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), fact.getBody().getAuthorityId(),
                             serializer.serialize(FactFleetTopics.INBOUND.name(), fact))).get();
                     // Trial 0 is a warm-up (JIT, registry lookups), not reported.
@@ -212,7 +215,7 @@ public final class ActivationBench implements Callable<Integer> {
 
     private JsonNode state(final ReducerService reducer, final String authorityId) {
         try {
-            final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reducer.httpUri() + "/authorities/" + authorityId + "/state"))
+            final HttpResponse<String> r = http.send(TestOperators.get(URI.create(reducer.httpUri() + "/authorities/" + authorityId + "/state"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? ResultsFile.JSON.readTree(r.body()).path("state") : null;
         } catch (final Exception e) {

@@ -1,5 +1,7 @@
 package io.factfleet.bench;
 
+import io.factfleet.testkit.TestOperators;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,7 +26,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,6 +150,8 @@ public final class BenchMain implements Callable<Integer> {
 
     private final long benchStart = System.nanoTime();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Operator authentication on, as deployed: the services follow this operators file; the bench reads as TestOperators.ADMIN. */
+    private TestOperators operators;
 
     public static void main(final String[] args) {
         System.exit(execute(new BenchMain(), args));
@@ -184,14 +187,15 @@ public final class BenchMain implements Callable<Integer> {
             kafka.createTopic(RAW_WARMUP_TOPIC, partitions, 1, FactFleetTopics.INBOUND.configs());
             say("Broker at %s; topics with %d partitions", kafka.bootstrapServers(), partitions);
 
-            final Properties registryProps = new Properties();
+            operators = TestOperators.create(dataDir.resolve("operators"));
+            final Properties registryProps = operators.serviceProps();
             registryProps.put("bootstrap.servers", kafka.bootstrapServers());
             registryProps.put("listeners", "http://127.0.0.1:0");
             try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
                 registry.start();
                 final String registryUrl = "http://127.0.0.1:" + registry.port();
                 final SpecificAvroSerializer<FactEnvelope> serializer =
-                        new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+                        new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
                 runAll(kafka, registryUrl, serializer, operator, dataDir, run);
             }
         } finally {
@@ -250,7 +254,7 @@ public final class BenchMain implements Callable<Integer> {
         say("Signed %d facts in %.1f s (not measured)", count(warmup) + count(measured) + count(e2e), (System.nanoTime() - signStart) / 1e9);
 
         // c. The verify limit: single-core verifications/s of the ingest's verifier, times its stream threads.
-        final Properties ingestProps = new Properties();
+        final Properties ingestProps = operators.serviceProps();
         ingestProps.put("bootstrap.servers", kafka.bootstrapServers());
         ingestProps.put("application.id", "bench-ingest");
         ingestProps.put("state.dir", dataDir.resolve("ingest").toString());
@@ -482,7 +486,7 @@ public final class BenchMain implements Callable<Integer> {
                             final Ed25519Keys.SigningKey operator, final Path dataDir, final ReducerService reducer, final IngestService ingest,
                             final int valueBytes, final double rawProducerRps, final ObjectNode run, final ObjectNode goals,
                             final ObjectNode cpuUse) throws Exception {
-        final Properties bridgeProps = new Properties();
+        final Properties bridgeProps = operators.bridgeProps();
         bridgeProps.put("bootstrap.servers", kafka.bootstrapServers());
         bridgeProps.put("schema.registry.url", registryUrl);
         bridgeProps.put(BridgeConfig.REDUCER_URL, reducer.httpUri().toString());
@@ -613,7 +617,7 @@ public final class BenchMain implements Callable<Integer> {
 
     private String getText(final String uri) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return http.send(TestOperators.get(URI.create(uri)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (final IOException e) {
             throw new UncheckedIOException("GET " + uri + " failed", e);
         } catch (final InterruptedException e) {
@@ -623,7 +627,7 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     private Properties reducerProps(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final String applicationId) {
-        final Properties props = new Properties();
+        final Properties props = operators.serviceProps();
         props.put("bootstrap.servers", kafka.bootstrapServers());
         props.put("application.id", applicationId);
         props.put("state.dir", dataDir.resolve(applicationId).toString());
@@ -824,7 +828,7 @@ public final class BenchMain implements Callable<Integer> {
     /** GET on the reducer; an empty object for anything but 200. */
     private JsonNode get(final ReducerService reducer, final String path) {
         try {
-            final HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(reducer.httpUri() + path))
+            final HttpResponse<String> response = http.send(TestOperators.get(URI.create(reducer.httpUri() + path))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? ResultsFile.JSON.readTree(response.body()) : ResultsFile.JSON.createObjectNode();
         } catch (final IOException e) {

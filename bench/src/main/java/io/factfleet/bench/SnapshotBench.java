@@ -1,5 +1,7 @@
 package io.factfleet.bench;
 
+import io.factfleet.testkit.TestOperators;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,7 +29,6 @@ import io.factfleet.snapshot.SnapshotCoordinatorService;
 import io.factfleet.testkit.KafkaCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,13 +118,15 @@ public final class SnapshotBench implements Callable<Integer> {
             for (final Topic<?, ?> topic : FactFleetTopics.all()) {
                 kafka.createTopic(topic.name(), 1, 1, topic.configs());
             }
-            final Properties registryProps = new Properties();
+            // Operator authentication on, as deployed: the bench calls the services as TestOperators.ADMIN.
+            final TestOperators operators = TestOperators.create(dir.resolve("operators"));
+            final Properties registryProps = operators.serviceProps();
             registryProps.put("bootstrap.servers", kafka.bootstrapServers());
             registryProps.put("listeners", "http://127.0.0.1:0");
             try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
                 registry.start();
                 final String registryUrl = "http://127.0.0.1:" + registry.port();
-                final Properties common = new Properties();
+                final Properties common = operators.serviceProps();
                 common.put("bootstrap.servers", kafka.bootstrapServers());
                 common.put("schema.registry.url", registryUrl);
                 final Properties ingestProps = copy(common);
@@ -153,15 +156,16 @@ public final class SnapshotBench implements Callable<Integer> {
                     await("the services RUNNING", Duration.ofSeconds(120), () -> ingest.state() == KafkaStreams.State.RUNNING
                             && reducer.streamsState() == KafkaStreams.State.RUNNING && coordinator.streamsState() == KafkaStreams.State.RUNNING);
                     final Properties bridgeProps = copy(common);
+                    bridgeProps.putAll(operators.bridgeProps());
                     bridgeProps.put(BridgeConfig.REDUCER_URL, reducer.httpUri().toString());
                     bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
                     bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
                     // Devices blocked in the pending long poll hear of a proposal when the bridge next asks the reducer.
                     bridgeProps.put(BridgeConfig.PENDING_POLL_INTERVAL_MS, Long.toString(pendingPollMillis));
                     final SpecificAvroSerializer<FactEnvelope> serializer =
-                            new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+                            new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
                     kafkaRef = kafka;
-                    serializerRegistry = new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl));
+                    serializerRegistry = new HttpSchemaRegistryClient(operators.registryClient(registryUrl));
                     try (EdgeBridgeService bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
                          KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producerProps(), new StringSerializer(), new ByteArraySerializer())) {
                         final Publisher publish = fact -> producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(),
@@ -235,8 +239,8 @@ public final class SnapshotBench implements Callable<Integer> {
                 final long t0 = System.nanoTime();
                 final long wallT0 = System.currentTimeMillis();
                 debugT0 = wallT0;
-                final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(coordinator.httpUri().resolve("/authorities/" + a.authorityId() + "/snapshots"))
-                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                final HttpResponse<String> r = HTTP.send(TestOperators.post(coordinator.httpUri().resolve("/authorities/" + a.authorityId() + "/snapshots"), "")
+                        .build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 202) {
                     throw new IllegalStateException("proposal refused: " + r.body());
                 }
@@ -319,8 +323,8 @@ public final class SnapshotBench implements Callable<Integer> {
         }
         final long prefixBytes = bytesOf(kafka, prefixKeys, true);
         final long diskBefore = partitionBytes(kafka);
-        HTTP.send(HttpRequest.newBuilder(coordinator.httpUri().resolve("/authorities/" + a.authorityId() + "/snapshots"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HTTP.send(TestOperators.post(coordinator.httpUri().resolve("/authorities/" + a.authorityId() + "/snapshots"), "").build(),
+                HttpResponse.BodyHandlers.ofString());
         await("the GC proposal is open", Duration.ofSeconds(60),
                 () -> "OPEN".equals(status(coordinator, a.authorityId()).path("openProposal").path("phase").asText()));
         final JsonNode open = status(coordinator, a.authorityId()).path("openProposal");
@@ -470,7 +474,7 @@ public final class SnapshotBench implements Callable<Integer> {
 
     private static JsonNode getJson(final URI uri) {
         try {
-            final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> r = HTTP.send(TestOperators.get(uri).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? ResultsFile.JSON.readTree(r.body()) : ResultsFile.JSON.createObjectNode();
         } catch (final Exception e) {
             return ResultsFile.JSON.createObjectNode();

@@ -46,6 +46,21 @@ public record DataDirectory(Path root) {
         return root.resolve("operator.key");
     }
 
+    /** Who may call the services (mode 600; created on first start, granting the local operator admin on every authority). */
+    public Path operatorsFile() {
+        return root.resolve("operators.json");
+    }
+
+    /** The local operator's basic-auth password (mode 600), for a browser on the console and for curl. */
+    public Path operatorPassword() {
+        return root.resolve("operator.password");
+    }
+
+    /** The services' own credentials for calling each other (mode 600 each). */
+    public Path serviceKeys() {
+        return root.resolve("keys");
+    }
+
     public Path broker() {
         return root.resolve("broker");
     }

@@ -8,7 +8,6 @@ import io.factfleet.schema.FactEnvelope;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -65,7 +64,7 @@ public final class Demo {
         final URI stateUrl = URI.create(stack.reducerUrl() + "/authorities/" + authority.authorityId() + "/state");
         final long deadline = System.nanoTime() + timeout.toNanos();
 
-        final long before = currentFactCount(stateUrl, deadline);
+        final long before = currentFactCount(stack, stateUrl, deadline);
         final List<FactEnvelope> facts = new ArrayList<>();
         if (before == 0) {
             facts.add(authority.genesisFact(stack.operatorKey()));
@@ -84,7 +83,7 @@ public final class Demo {
         // A lower bound whatever happened in an interrupted earlier run: every fact of this run is new.
         final long expected = before + facts.size();
         while (true) {
-            final JsonNode state = get(stateUrl);
+            final JsonNode state = get(stack, stateUrl);
             if (state != null && state.path("state").path("factCount").asLong(-1) >= expected) {
                 return new Result(authority.authorityId(), facts.size(), state.path("state").path("factCount").asLong(),
                         state.path("state").path("journalEntryCount").asLong(), state.path("digest").asText(), stateUrl);
@@ -99,10 +98,10 @@ public final class Demo {
     }
 
     /** The authority's fact count: 0 while it is unknown, after waiting out any 503 of a rebalance. */
-    private static long currentFactCount(final URI stateUrl, final long deadline) throws InterruptedException {
+    private static long currentFactCount(final Stack stack, final URI stateUrl, final long deadline) throws InterruptedException {
         while (true) {
             try {
-                final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(stateUrl).timeout(Duration.ofSeconds(5)).GET().build(),
+                final HttpResponse<String> response = HTTP.send(stack.operatorGet(stateUrl).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     return JSON.readTree(response.body()).path("state").path("factCount").asLong();
@@ -121,9 +120,9 @@ public final class Demo {
     }
 
     /** The body of a 200 answer, else null. */
-    private static JsonNode get(final URI uri) throws InterruptedException {
+    private static JsonNode get(final Stack stack, final URI uri) throws InterruptedException {
         try {
-            final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+            final HttpResponse<String> response = HTTP.send(stack.operatorGet(uri).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
         } catch (final IOException e) {

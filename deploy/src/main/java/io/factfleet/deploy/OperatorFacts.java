@@ -4,7 +4,6 @@ import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.core.Facts;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
-import io.factfleet.registry.client.SchemaRegistryClientConfig;
 import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.schema.FactEnvelope;
 import java.util.ArrayList;
@@ -46,9 +45,7 @@ final class OperatorFacts {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, AuthorityPartitioner.class.getName());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        final Map<String, Object> registryConfig = new LinkedHashMap<>(stack.kafkaClientConfig());
-        registryConfig.put(SchemaRegistryClientConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.registryUrl());
-        final SpecificAvroSerializer<FactEnvelope> values = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(registryConfig));
+        final SpecificAvroSerializer<FactEnvelope> values = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(stack.registryClientConfig()));
         try (KafkaProducer<String, FactEnvelope> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
             final List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (final FactEnvelope fact : facts) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The local stack's operator root key: the key fact-ingest trusts to sign an authority's genesis
  * ({@code AuthorityCreated}). Generated on first run and stored as its 32-byte seed in hex in a file
- * of mode 600; its public key is configured into fact-ingest as {@code factfleet.operator.public.keys}.
+ * of mode 600 (a file with a wider mode is refused); its public key is configured into fact-ingest as
+ * {@code factfleet.operator.public.keys}, and the operators file grants it admin on every authority.
  */
 public final class OperatorKey {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorKey.class);
@@ -27,7 +28,8 @@ public final class OperatorKey {
         try {
             if (Files.exists(file)) {
                 if (SecretFiles.isExposed(file)) {
-                    LOG.warn("{} can be read by other users; run: chmod 600 {}", file, file);
+                    // It signs every authority's genesis and is admin everywhere: refused, not merely warned about.
+                    throw new IllegalStateException(file + " holds the operator key and can be read or written by other users; run: chmod 600 " + file);
                 }
                 final Ed25519Keys.SigningKey key = Ed25519Keys.fromSeed(Hashing.unhex(Files.readString(file, StandardCharsets.UTF_8).strip()));
                 LOG.info("Operator key {} loaded from {}", key.keyId(), file);

@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -221,7 +220,7 @@ public final class Simulation implements AutoCloseable {
             requireRunning(stack);
             String trouble;
             try {
-                final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                final HttpResponse<String> response = HTTP.send(stack.operatorGet(uri).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 final JsonNode body = JSON.readTree(response.body());
                 if (response.statusCode() == 200) {
@@ -264,8 +263,8 @@ public final class Simulation implements AutoCloseable {
     /** {@code state.factCount} of the authority in the reducer; -1 when it does not answer with one. */
     private static long factCount(final Stack stack, final String authorityId) {
         try {
-            final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(stateUrl(stack, authorityId)).timeout(Duration.ofSeconds(5))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> response = HTTP.send(stack.operatorGet(stateUrl(stack, authorityId)).timeout(Duration.ofSeconds(5))
+                    .build(), HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? JSON.readTree(response.body()).path("state").path("factCount").asLong(-1) : -1;
         } catch (final IOException e) {
             return -1;

@@ -78,6 +78,7 @@ public final class Stack implements AutoCloseable {
     private volatile boolean stopping;
 
     private Ed25519Keys.SigningKey operatorKey;
+    private StackIdentities identities;
     private LocalBroker broker;
     private Map<String, String> clientConfig;
     private SchemaRegistryService registry;
@@ -110,6 +111,7 @@ public final class Stack implements AutoCloseable {
             requirePortFree(settings.otaPort(), "OTA coordinator");
             requirePortFree(settings.consolePort(), "operators' console");
             operatorKey = OperatorKey.loadOrCreate(dir.operatorKey());
+            identities = StackIdentities.loadOrCreate(dir, operatorKey);
 
             final Map<String, String> client = new LinkedHashMap<>(settings.kafkaClientConfig());
             if (settings.usesLocalBroker()) {
@@ -271,6 +273,20 @@ public final class Stack implements AutoCloseable {
         return settings.externalRegistryUrl().orElseGet(() -> registry.url());
     }
 
+    /**
+     * A registry client's configuration for the stack's own tools (the demo's and the simulation's operator facts): the
+     * shared client settings, the registry's URL and, for the stack's own registry, the local operator's basic login.
+     */
+    public Map<String, Object> registryClientConfig() {
+        final Map<String, Object> config = new LinkedHashMap<>(clientConfig);
+        config.put(ReducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+        if (startedRegistry()) {
+            config.put("basic.auth.credentials.source", "USER_INFO");
+            config.put("basic.auth.user.info", identities.localOperatorUserInfo());
+        }
+        return config;
+    }
+
     /** Whether the stack started its own schema registry. */
     public boolean startedRegistry() {
         return registry != null;
@@ -305,6 +321,42 @@ public final class Stack implements AutoCloseable {
         return operatorKey;
     }
 
+    /** A GET of {@code uri} signed as the local operator (what the demo and the simulation read the reducer with). */
+    public java.net.http.HttpRequest.Builder operatorGet(final URI uri) {
+        return operatorCredential().sign(java.net.http.HttpRequest.newBuilder(uri), "GET", uri, new byte[0]).GET();
+    }
+
+    /** Who may call the services: the operators file, the services' own credentials, the local operator's login. */
+    public StackIdentities identities() {
+        return identities;
+    }
+
+    /** The local operator's credential: requests signed with {@link #operatorKey()} ({@code admin} on every authority). */
+    public io.factfleet.auth.OperatorCredential operatorCredential() {
+        return io.factfleet.auth.OperatorCredential.ed25519(operatorKey);
+    }
+
+    /**
+     * Operator authentication for one service: the data directory's operators file, {@code factfleet.auth.*} of the
+     * shared configuration (a JWKS, {@code factfleet.auth.metrics.open=true}, ...), the service's registry login
+     * (when the registry is the stack's own) and its key for calling other services (when it calls any).
+     */
+    private void authenticate(final Properties p, final String registryClient, final String keyedService) {
+        clientConfig.forEach((k, v) -> {
+            if (k.startsWith("factfleet.auth.")) {
+                p.setProperty(k, v);
+            }
+        });
+        p.setProperty(io.factfleet.auth.OperatorAuthConfig.OPERATORS_FILE, identities.operatorsFile().toString());
+        if (registryClient != null && settings.externalRegistryUrl().isEmpty()) {
+            p.setProperty("basic.auth.credentials.source", "USER_INFO");
+            p.setProperty("basic.auth.user.info", identities.registryUserInfo(registryClient));
+        }
+        if (keyedService != null) {
+            p.setProperty(io.factfleet.auth.OperatorCredential.CLIENT_KEY_FILE, identities.serviceKey(keyedService).toString());
+        }
+    }
+
     public DataDirectory dataDirectory() {
         return settings.dataDirectory();
     }
@@ -317,6 +369,7 @@ public final class Stack implements AutoCloseable {
             }
         });
         p.setProperty(SchemaRegistryConfig.LISTENERS_CONFIG, "http://" + settings.httpHost() + ":" + settings.registryPort());
+        authenticate(p, null, null);
         return p;
     }
 
@@ -332,6 +385,7 @@ public final class Stack implements AutoCloseable {
         // Its /metrics endpoint: the shared configuration may fix the port; otherwise any free port (printed at start-up).
         p.putIfAbsent(IngestConfig.HTTP_PORT, "0");
         p.setProperty(IngestConfig.HTTP_BIND_HOST, settings.httpHost());
+        authenticate(p, "ingest", null);
         return p;
     }
 
@@ -350,6 +404,7 @@ public final class Stack implements AutoCloseable {
         p.setProperty(OtaConfig.HTTP_BIND_HOST_CONFIG, settings.httpHost());
         // The ring the demo and the simulation add their authorities' admin keys to (followed as it changes).
         p.setProperty(OtaConfig.ADMIN_KEYS_CONFIG, settings.dataDirectory().adminKeys().toString());
+        authenticate(p, "ota-coordinator", null);
         return p;
     }
 
@@ -372,6 +427,7 @@ public final class Stack implements AutoCloseable {
         p.setProperty(ReducerConfig.HTTP_BIND_HOST_CONFIG, settings.httpHost());
         // One instance: a standby replica would have nowhere to live.
         p.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        authenticate(p, "reducer", null);
         return p;
     }
 
@@ -388,6 +444,7 @@ public final class Stack implements AutoCloseable {
         p.setProperty(ConsoleConfig.OTA_URL, otaUrl().toString());
         p.setProperty(ConsoleConfig.HTTP_PORT, Integer.toString(settings.consolePort()));
         p.setProperty(ConsoleConfig.HTTP_BIND_HOST, settings.httpHost());
+        authenticate(p, null, "console");
         return p;
     }
 
@@ -412,6 +469,7 @@ public final class Stack implements AutoCloseable {
         p.setProperty(SnapshotConfig.ADMIN_KEYS, settings.dataDirectory().adminKeys().toString());
         p.setProperty(SnapshotConfig.AUTO_FACTS, Long.toString(AUTO_SNAPSHOT_FACTS));
         p.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        authenticate(p, "snapshot-coordinator", null);
         return p;
     }
 
@@ -438,6 +496,7 @@ public final class Stack implements AutoCloseable {
         p.setProperty(BridgeConfig.REDUCER_URL, reducerUrl().toString());
         p.setProperty(BridgeConfig.HTTP_PORT, Integer.toString(settings.bridgePort()));
         p.setProperty(BridgeConfig.HTTP_BIND_HOST, settings.httpHost());
+        authenticate(p, "edge-bridge", "edge-bridge");
         return p;
     }
 

@@ -285,8 +285,10 @@ public final class StackMain implements Runnable {
                 out.println("Demo authority " + r.authorityId() + ": this run produced " + r.produced()
                         + " signed fact(s) to factfleet.facts.inbound; fact-ingest admitted them and the reducer folded them.");
                 out.println("  state: " + r.factCount() + " facts (" + r.journalEntries() + " journal entries), digest " + r.digest());
-                out.println("  curl " + r.stateUrl());
-                out.println("  curl " + r.factsUrl());
+                final String curl = "curl -u " + StackIdentities.LOCAL_OPERATOR + ":$(cat " + stack.dataDirectory().operatorPassword() + ") ";
+                out.println("  ./factfleet state " + r.authorityId());
+                out.println("  " + curl + r.stateUrl());
+                out.println("  " + curl + r.factsUrl());
             } catch (final RuntimeException e) {
                 log.error(MarkerFactory.getMarker(FILE_ONLY), "The demo failed", e);
                 err.println("The demo failed: " + e.getMessage());
@@ -326,7 +328,7 @@ public final class StackMain implements Runnable {
             }
             rows.add(row("devices talk to", stack.bridgeUrl() + "   (the edge bridge, signed HTTP requests; offline devices keep facts in their outboxes)"));
             rows.add(row("device data", simulation.directory() + "   (keys, outboxes, replicas; a later run resumes them)"));
-            rows.add(row("state of one", "curl " + simulation.stateUrl(ids.get(0))));
+            rows.add(row("state of one", "./factfleet state " + ids.get(0)));
             rows.add(row("every " + seconds(STATUS_INTERVAL), "facts signed | waiting in outboxes | devices online, offline | "
                     + "each authority's factCount in the reducer"));
             rows.forEach(r -> out.printf("  %-18s %s%n", r[0], r[1]));
@@ -351,23 +353,28 @@ public final class StackMain implements Runnable {
             final String kafka = stack.localBroker()
                     .map(b -> stack.bootstrapServers() + "   (local KRaft broker, pid " + b.pid() + ", cluster id " + b.clusterId() + ")")
                     .orElse(stack.bootstrapServers() + "   (existing cluster)");
+            // Every service but the bridge authenticates its callers; curl logs in with the local operator's basic login.
+            final String curl = "curl -u " + StackIdentities.LOCAL_OPERATOR + ":$(cat " + dir.operatorPassword() + ")";
             final List<String[]> rows = new ArrayList<>();
             rows.add(row("Kafka bootstrap", kafka));
             rows.add(row("Schema registry", stack.registryUrl() + (stack.startedRegistry() ? "" : "   (existing registry)")));
             rows.add(row("Reducer HTTP API", stack.reducerUrl().toString()));
-            rows.add(row("  state of one", "curl " + stack.reducerUrl() + "/authorities/<authority-id>/state"));
+            rows.add(row("  state of one", "./factfleet state <authority-id>   or   " + curl + " " + stack.reducerUrl() + "/authorities/<authority-id>/state"));
             rows.add(row("  health", "curl " + stack.reducerUrl() + "/health"));
-            rows.add(row("  metrics", "curl " + stack.reducerUrl() + "/metrics   (Prometheus; JSON counters at /metrics.json)"));
+            rows.add(row("  metrics", curl + " " + stack.reducerUrl() + "/metrics   (Prometheus; JSON counters at /metrics.json)"));
             rows.add(row("fact-ingest", "factfleet.facts.inbound -> factfleet.facts.journal | factfleet.facts.rejected"));
-            rows.add(row("  metrics", "curl " + stack.ingestMetricsUrl()));
+            rows.add(row("  metrics", curl + " " + stack.ingestMetricsUrl()));
             rows.add(row("Edge bridge", stack.bridgeUrl() + "   (devices' HTTP API: edge-bridge/PROTOCOL.md)"));
             rows.add(row("  health", "curl " + stack.bridgeUrl() + "/health"));
             rows.add(row("  metrics", "curl " + stack.bridgeUrl() + "/metrics"));
             rows.add(row("Snapshot coordinator", stack.snapshotUrl() + "   (./factfleet snapshot status <authority> --url " + stack.snapshotUrl() + ")"));
             rows.add(row("OTA coordinator", stack.otaUrl() + "   (upgrades: ./factfleet upgrade --ota " + stack.otaUrl() + " status --authority <id>)"));
-            rows.add(row("Operators' console", stack.consoleUrl() + "/lag   (consumer lag; also /fleet, /rollouts)"));
-            rows.add(row("  metrics", "curl " + stack.consoleUrl() + "/metrics"));
-            rows.add(row("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey()) + ")"));
+            rows.add(row("Operators' console", stack.consoleUrl() + "/lag   (consumer lag; also /fleet, /rollouts; log in as "
+                    + StackIdentities.LOCAL_OPERATOR + ", password in " + dir.operatorPassword() + ")"));
+            rows.add(row("  metrics", curl + " " + stack.consoleUrl() + "/metrics"));
+            rows.add(row("Operator key", dir.operatorKey() + "   (public key " + Hashing.hex(stack.operatorKey().publicKey())
+                    + "; the factfleet commands sign with it)"));
+            rows.add(row("Operators file", dir.operatorsFile() + "   (who may do what; admin on every authority: you. README, Security)"));
             rows.add(row("Data directory", dir.root() + "   (kept across runs; delete it to reset)"));
             rows.add(row("Service log", dir.serviceLog().toString()));
             stack.localBroker().ifPresent(b -> rows.add(row("Broker log", b.logFile().toString())));

@@ -33,6 +33,8 @@ class ExistingClusterIT {
         final Properties registryProps = new Properties();
         registryProps.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.setProperty("listeners", "http://127.0.0.1:0");
+        // Someone else's registry without authentication: the stack sends it no credentials of its own.
+        registryProps.setProperty("factfleet.auth.enabled", "false");
         try (SchemaRegistryService existingRegistry = new SchemaRegistryService(registryProps)) {
             existingRegistry.start();
             runAgainst(existingRegistry.url());

@@ -72,7 +72,7 @@ class OperatorsViewIT {
     }
 
     private static JsonNode getJson(final URI uri) throws Exception {
-        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        final HttpResponse<String> response = HTTP.send(stack.operatorGet(uri).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(uri + " " + response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
@@ -95,10 +95,13 @@ class OperatorsViewIT {
 
         final HeadlessChromium chromium = HeadlessChromium.find(chromiumProfile).orElse(null);
         Assumptions.assumeTrue(chromium != null, "chromium is not installed (apt-get install chromium; .ci/run installs it): no screenshots");
-        assertThat(chromium.dumpDom(stack.consoleUrl() + "/fleet")).contains("data-authority=\"" + demo.authorityId() + "\"");
+        // A browser logs in with the local operator's basic login (the console asks for it with a 401).
+        final String password = Files.readString(stack.dataDirectory().operatorPassword()).strip();
+        final String console = stack.consoleUrl().toString().replace("http://", "http://" + StackIdentities.LOCAL_OPERATOR + ":" + password + "@");
+        assertThat(chromium.dumpDom(console + "/fleet")).contains("data-authority=\"" + demo.authorityId() + "\"");
         for (final String page : List.of("lag", "fleet", "rollouts")) {
             final Path png = Path.of("target", "console-screenshots", "stack-" + page + ".png");
-            chromium.screenshot(stack.consoleUrl() + "/" + page, png);
+            chromium.screenshot(console + "/" + page, png);
             assertThat(png).isNotEmptyFile();
         }
     }
@@ -124,8 +127,8 @@ class OperatorsViewIT {
         for (final Map.Entry<String, URI> service : services.entrySet()) {
             // Task and node metrics are registered a few seconds after the assignment (Micrometer's refresh).
             Await.until(service.getKey() + " exports " + required.get(service.getKey()), WAIT,
-                    () -> PrometheusText.families(PrometheusText.scrape(service.getValue())).containsAll(required.get(service.getKey())));
-            union.addAll(PrometheusText.families(PrometheusText.scrape(service.getValue())));
+                    () -> PrometheusText.families(scrape(service.getValue())).containsAll(required.get(service.getKey())));
+            union.addAll(PrometheusText.families(scrape(service.getValue())));
         }
 
         final JsonNode dashboard = JSON.readTree(Files.readString(DASHBOARD));
@@ -205,10 +208,21 @@ class OperatorsViewIT {
         assertThat(cli("lag", "--samples", "0", "--bootstrap-servers", stack.bootstrapServers()).exit()).isEqualTo(ExitCodes.USAGE);
     }
 
+    /** A scrape signed as the local operator: /metrics needs metrics.read unless factfleet.auth.metrics.open (the bridge's is open). */
+    private static String scrape(final URI uri) throws Exception {
+        return PrometheusText.scrape(uri, stack.operatorCredential().authorization("GET", uri, new byte[0]).orElse(null));
+    }
+
     private record Run(int exit, String out, String err) {
     }
 
-    private static Run cli(final String... args) {
+    /** Runs a command as the local operator, whose key is in the test's data directory (named with --key). */
+    private static Run cli(final String... given) {
+        final List<String> all = new ArrayList<>(List.of(given));
+        if (List.of("state", "lag").contains(all.get(0))) {
+            all.addAll(List.of("--key", stack.dataDirectory().operatorKey().toString()));
+        }
+        final String[] args = all.toArray(String[]::new);
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
         final CommandLine command = StackMain.commandLine();

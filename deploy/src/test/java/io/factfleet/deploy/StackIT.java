@@ -19,7 +19,6 @@ import io.factfleet.testkit.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -117,6 +116,38 @@ class StackIT {
             assertThat(admin.describeTopics(List.of(FactFleetTopics.INBOUND.name())).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get(FactFleetTopics.INBOUND.name()).partitions()).hasSize(3);
         }
+    }
+
+    @Test
+    @Order(1)
+    void theRunCommandCreatesAnOperatorsFileGrantingTheLocalOperatorAdminOnEveryAuthority() throws Exception {
+        final java.nio.file.Path file = stack.dataDirectory().operatorsFile();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        final io.factfleet.auth.OperatorEntry local = io.factfleet.auth.OperatorsFile.read(file).stream()
+                .filter(e -> e.id().equals(StackIdentities.LOCAL_OPERATOR)).findFirst().orElseThrow();
+        assertThat(local.ed25519()).containsExactly(io.factfleet.core.Hashing.hex(stack.operatorKey().publicKey()));
+        assertThat(local.grants()).containsEntry("*", List.of("admin"));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(
+                stack.dataDirectory().operatorPassword()))).isEqualTo("rw-------");
+    }
+
+    @Test
+    @Order(1)
+    void anOperatorCommandWithAKeyNotInTheOperatorsFileIsDeniedAndUnauthenticatedCallsAreRefused() throws Exception {
+        final java.nio.file.Path stranger = stack.dataDirectory().root().resolve("stranger.key");
+        OperatorKey.loadOrCreate(stranger);
+        final Cli denied = cliAsGiven("state", "stack-it", "--reducer-url", stack.reducerUrl().toString(), "--key", stranger.toString());
+        assertThat(denied.exit()).as(denied.err()).isEqualTo(io.factfleet.deploy.cli.ExitCodes.DENIED);
+        assertThat(denied.err()).contains("UNKNOWN_OPERATOR");
+        final HttpResponse<String> anonymous = HTTP.send(java.net.http.HttpRequest.newBuilder(URI.create(stack.reducerUrl() + "/authorities")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(anonymous.body()).path("code").asText()).isEqualTo("UNAUTHENTICATED");
+        // The local operator's basic login (what a browser on the console or curl -u uses) works on every service.
+        final URI lag = URI.create(stack.consoleUrl() + "/api/lag");
+        final HttpResponse<String> browser = HTTP.send(stack.identities().localOperatorLogin()
+                .sign(java.net.http.HttpRequest.newBuilder(lag), "GET", lag, new byte[0]).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(browser.statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -274,9 +305,15 @@ class StackIT {
 
         final Path passphrase = dataDir.resolve("passphrase.txt");
         Files.writeString(passphrase, "a passphrase for the demo backup\n");
+        final Cli exposed = cli("backup", demo.authorityId(), "--out", dataDir.resolve("never.ffbackup").toString(), "--bootstrap-servers",
+                stack.bootstrapServers(), "--passphrase-file", passphrase.toString());
+        assertThat(exposed.err()).as("a passphrase file others can read is refused").contains("chmod 600");
+        assertThat(exposed.exit()).isEqualTo(io.factfleet.deploy.cli.ExitCodes.USAGE);
+        Files.setPosixFilePermissions(passphrase, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         final Path archive = dataDir.resolve("demo.ffbackup");
         final Cli backup = cli("backup", demo.authorityId(), "--out", archive.toString(), "--bootstrap-servers", stack.bootstrapServers(),
-                "--registry-url", stack.registryUrl(), "--passphrase-file", passphrase.toString());
+                "--registry-url", stack.registryUrl(), "--passphrase-file", passphrase.toString(),
+                "--registry-password-file", stack.dataDirectory().operatorPassword().toString());
         assertThat(backup.exit()).as(backup.err()).isZero();
         assertThat(backup.out()).contains("Backed up " + demo.authorityId());
         final String operator = io.factfleet.core.Hashing.hex(stack.operatorKey().publicKey());
@@ -326,7 +363,19 @@ class StackIT {
     private record Cli(int exit, String out, String err) {
     }
 
-    private static Cli cli(final String... args) {
+    /** Runs a command as the stack's local operator: its key is in the test's data directory, so it is named with --key. */
+    private static Cli cli(final String... given) {
+        final List<String> args = new ArrayList<>(List.of(given));
+        final String key = stack.dataDirectory().operatorKey().toString();
+        if (args.get(0).equals("upgrade")) {
+            args.addAll(1, List.of("--key", key));
+        } else if (List.of("snapshot", "state", "lag").contains(args.get(0))) {
+            args.addAll(List.of("--key", key));
+        }
+        return cliAsGiven(args.toArray(String[]::new));
+    }
+
+    private static Cli cliAsGiven(final String... args) {
         final java.io.StringWriter out = new java.io.StringWriter();
         final java.io.StringWriter err = new java.io.StringWriter();
         final CommandLine command = StackMain.commandLine();
@@ -340,7 +389,7 @@ class StackIT {
     private static List<String> rejectedCodesOf(final String prefix) {
         final Map<String, Object> props = new HashMap<>(stack.kafkaClientConfig());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        final Deserializer<RejectedFact> values = FactFleetTopics.REJECTED.valueSerde(HttpSchemaRegistryClient.forUrl(stack.registryUrl())).deserializer();
+        final Deserializer<RejectedFact> values = FactFleetTopics.REJECTED.valueSerde(new HttpSchemaRegistryClient(stack.registryClientConfig())).deserializer();
         final List<String> codes = new ArrayList<>();
         try (KafkaConsumer<String, RejectedFact> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
             final List<TopicPartition> partitions = consumer.partitionsFor(FactFleetTopics.REJECTED.name()).stream()
@@ -359,12 +408,13 @@ class StackIT {
         return codes;
     }
 
+    /** A GET signed as the stack's local operator (the services other than the bridge authenticate every caller). */
     private static HttpResponse<String> send(final URI uri) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(stack.operatorGet(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void produce(final String authorityId, final List<FactEnvelope> facts) throws Exception {
-        final SpecificAvroSerializer<FactEnvelope> values = new SpecificAvroSerializer<>(HttpSchemaRegistryClient.forUrl(stack.registryUrl()));
+        final SpecificAvroSerializer<FactEnvelope> values = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(stack.registryClientConfig()));
         final Map<String, Object> props = new HashMap<>(stack.kafkaClientConfig());
         props.put("acks", "all");
         try (KafkaProducer<String, FactEnvelope> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
@@ -379,7 +429,7 @@ class StackIT {
     }
 
     private static JsonNode get(final URI uri) throws IOException, InterruptedException {
-        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> response = HTTP.send(stack.operatorGet(uri).build(), HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
 

@@ -251,7 +251,8 @@ public final class BridgeConfig {
         final Map<String, Object> producer = new HashMap<>();
         properties.forEach((key, value) -> {
             final String k = key.toString();
-            if (!k.startsWith(OWN_PREFIX) && !isRegistryKey(k)) {
+            // factfleet.* (the bridge's identity for calling the reducer, factfleet.auth.client.key.file) is not the producer's either.
+            if (!k.startsWith(OWN_PREFIX) && !isRegistryKey(k) && !k.startsWith("factfleet.")) {
                 producer.put(k, value);
             }
         });

@@ -94,7 +94,8 @@ public final class EdgeBridgeService implements AutoCloseable {
         try {
             final Clock clock = Clock.systemUTC();
             final SchemaRegistryClient registry = givenRegistry != null ? givenRegistry : new HttpSchemaRegistryClient(config.registryProperties());
-            final ReducerClient reducer = new ReducerClient(config.reducerUrl(), config.reducerTimeout());
+            final ReducerClient reducer = new ReducerClient(config.reducerUrl(), config.reducerTimeout(),
+                    io.factfleet.auth.OperatorCredential.fromProperties(config.asProperties()), io.factfleet.auth.HttpTls.from(config.asProperties()));
             final AtomicInteger threads = new AtomicInteger();
             scheduler = Executors.newScheduledThreadPool(2, r -> {
                 final Thread t = new Thread(r, "edge-bridge-scheduler-" + threads.incrementAndGet());

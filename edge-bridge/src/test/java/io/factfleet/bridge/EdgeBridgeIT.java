@@ -76,6 +76,7 @@ class EdgeBridgeIT {
             KAFKA.createTopic(topic.name(), 2, 1, topic.configs());
         }
         final Properties registryProps = new Properties();
+        registryProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.put("listeners", "http://127.0.0.1:0");
         registry = new SchemaRegistryService(registryProps);
@@ -85,6 +86,7 @@ class EdgeBridgeIT {
         batches = new SpecificAvroSerializer<>(client);
 
         final Properties ingestProps = new Properties();
+        ingestProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         ingestProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         ingestProps.put("application.id", "bridge-it-ingest");
         ingestProps.put("state.dir", stateDir.resolve("ingest").toString());
@@ -95,6 +97,7 @@ class EdgeBridgeIT {
         ingest.start();
 
         final Properties reducerProps = new Properties();
+        reducerProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         reducerProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         reducerProps.put("application.id", "bridge-it-reducer");
         reducerProps.put("state.dir", stateDir.resolve("reducer").toString());

@@ -31,6 +31,7 @@ public final class IngestService implements AutoCloseable {
     private final IngestCounters counters = new IngestCounters();
     private KafkaStreams streams;
     private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private volatile io.factfleet.auth.OperatorAuth auth;
     private KafkaStreamsMetrics streamsMetrics;
     private ScheduledExecutorService metricsRefresh;
     private Javalin http;
@@ -85,15 +86,21 @@ public final class IngestService implements AutoCloseable {
         final java.util.OptionalInt port = config.httpPort();
         if (port.isPresent()) {
             final KafkaStreams app = streams;
+            // Only with an HTTP endpoint do callers need authenticating (factfleet.auth.*): /metrics needs metrics.read on
+            // '*' unless factfleet.auth.metrics.open, /health is open.
+            auth = io.factfleet.auth.OperatorAuth.fromProperties(config.props(), prometheus);
             http = Javalin.create(c -> {
                 c.showJavalinBanner = false;
                 c.startupWatcherEnabled = false;
+                auth.configure(c);
+                io.factfleet.auth.HttpTls.from(config.props()).serve(c, config.props().getProperty(IngestConfig.HTTP_BIND_HOST, "0.0.0.0"),
+                        port.getAsInt());
             });
-            http.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.scrape()));
+            http.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.scrape()), io.factfleet.auth.AccessRule.metrics());
             http.get("/health", ctx -> {
                 final KafkaStreams.State state = app.state();
                 ctx.status(state == KafkaStreams.State.RUNNING ? 200 : 503).json(Map.of("status", state.name()));
-            });
+            }, io.factfleet.auth.AccessRule.open());
             http.start(config.props().getProperty(IngestConfig.HTTP_BIND_HOST, "0.0.0.0"), port.getAsInt());
             LOG.info("fact-ingest serving /metrics and /health on port {}", http.port());
         }
@@ -102,6 +109,11 @@ public final class IngestService implements AutoCloseable {
     /** The Prometheus text exposition of ingest's metrics (also what {@code GET /metrics} answers). */
     public String scrapeMetrics() {
         return prometheus.scrape();
+    }
+
+    /** Who may call what on the HTTP endpoint, when it is started (for tests over every endpoint). */
+    public java.util.Optional<io.factfleet.auth.OperatorAuth> auth() {
+        return java.util.Optional.ofNullable(auth);
     }
 
     /** The HTTP endpoint's port, when it is started. */

@@ -76,6 +76,7 @@ class IngestIT {
             KAFKA.createTopic(topic.name(), 3, 1, topic.configs());
         }
         final Properties registryProps = new Properties();
+        registryProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.put("listeners", "http://127.0.0.1:0");
         registryService = new SchemaRegistryService(registryProps);
@@ -85,6 +86,7 @@ class IngestIT {
         serializer = new SpecificAvroSerializer<>(registry);
 
         final Properties props = new Properties();
+        props.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         props.put("bootstrap.servers", KAFKA.bootstrapServers());
         props.put("application.id", "ingest-it");
         props.put("state.dir", stateDir.toString());

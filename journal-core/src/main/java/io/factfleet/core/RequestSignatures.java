@@ -11,9 +11,19 @@ import java.util.Optional;
  * and sends {@code Authorization: FactFleet-Ed25519 authority=..,device=..,key=..,ts=..,nonce=..,sig=..}.
  * The device SDK signs with this class and the edge bridge verifies with it, so the format lives
  * in one place.
+ *
+ * <p>Operators sign their requests to the other services the same way (operator-auth), under their own scheme
+ * {@value #OPERATOR_SCHEME} and with {@value #OPERATOR_CONTEXT} instead of {@value #DEVICE_CONTEXT} as the
+ * message's first line: a device's signature can never pass as an operator's, nor the other way round.
  */
 public final class RequestSignatures {
     public static final String SCHEME = "FactFleet-Ed25519";
+    /** The scheme of operators' signed requests (operator-auth). */
+    public static final String OPERATOR_SCHEME = "FactFleet-Operator-Ed25519";
+    /** The first line of a device request's signed message. */
+    public static final String DEVICE_CONTEXT = "factfleet-request-v1";
+    /** The first line of an operator request's signed message. */
+    public static final String OPERATOR_CONTEXT = "factfleet-operator-request-v1";
 
     private RequestSignatures() {
     }
@@ -24,7 +34,13 @@ public final class RequestSignatures {
 
     public static byte[] message(final String method, final String pathWithQuery, final long timestampMillis, final String nonce,
                                  final byte[] body) {
-        final String text = "factfleet-request-v1\n" + method.toUpperCase(java.util.Locale.ROOT) + "\n" + pathWithQuery + "\n"
+        return message(DEVICE_CONTEXT, method, pathWithQuery, timestampMillis, nonce, body);
+    }
+
+    /** The signed message under {@code context} ({@link #DEVICE_CONTEXT} or {@link #OPERATOR_CONTEXT}). */
+    public static byte[] message(final String context, final String method, final String pathWithQuery, final long timestampMillis,
+                                 final String nonce, final byte[] body) {
+        final String text = context + "\n" + method.toUpperCase(java.util.Locale.ROOT) + "\n" + pathWithQuery + "\n"
                 + timestampMillis + "\n" + nonce + "\n" + Hashing.hex(Hashing.sha256(body == null ? new byte[0] : body));
         return text.getBytes(StandardCharsets.UTF_8);
     }

@@ -1,5 +1,7 @@
 package io.factfleet.console;
 
+import io.factfleet.auth.OperatorAuthConfig;
+import io.factfleet.auth.OperatorCredential;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -26,11 +28,13 @@ import org.apache.kafka.common.config.ConfigException;
  * <tr><td>{@value #REDUCER_URL}</td><td>the reducer's HTTP API, for the fleet and rollout pages</td><td>none</td></tr>
  * <tr><td>{@value #SNAPSHOT_URL}</td><td>the snapshot-coordinator's HTTP API (fence and proposal status)</td><td>none</td></tr>
  * <tr><td>{@value #OTA_URL}</td><td>the ota-coordinator's HTTP API (rollout waves)</td><td>none</td></tr>
+ * <tr><td>{@code factfleet.auth.*}</td><td>who may open the console ({@link OperatorAuthConfig})</td><td>required</td></tr>
+ * <tr><td>{@value OperatorCredential#CLIENT_KEY_FILE}</td><td>the console's own key, to read the other services</td><td>none</td></tr>
  * </table>
  */
 public record ConsoleConfig(Map<String, Object> kafkaClientConfig, String httpBindHost, int httpPort, Duration sampleInterval,
                             Duration window, int minSamples, Pattern groupPattern, Optional<URI> reducerUrl,
-                            Optional<URI> snapshotUrl, Optional<URI> otaUrl) {
+                            Optional<URI> snapshotUrl, Optional<URI> otaUrl, Map<String, String> authSettings) {
     public static final String PREFIX = "factfleet.console.";
     public static final String HTTP_PORT = "factfleet.console.http.port";
     public static final int DEFAULT_HTTP_PORT = 8070;
@@ -49,6 +53,7 @@ public record ConsoleConfig(Map<String, Object> kafkaClientConfig, String httpBi
 
     public ConsoleConfig {
         kafkaClientConfig = Map.copyOf(kafkaClientConfig);
+        authSettings = Map.copyOf(authSettings);
         if (!kafkaClientConfig.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, null, "the console reads the cluster's consumer groups and needs bootstrap.servers");
         }
@@ -82,7 +87,29 @@ public record ConsoleConfig(Map<String, Object> kafkaClientConfig, String httpBi
                 Duration.ofMillis(longOf(p, SAMPLE_INTERVAL_MS, DEFAULT_SAMPLE_INTERVAL_MS)),
                 Duration.ofMillis(longOf(p, WINDOW_MS, DEFAULT_WINDOW_MS)),
                 intOf(p, MIN_SAMPLES, DEFAULT_MIN_SAMPLES), groups,
-                url(p, REDUCER_URL), url(p, SNAPSHOT_URL), url(p, OTA_URL));
+                url(p, REDUCER_URL), url(p, SNAPSHOT_URL), url(p, OTA_URL), authSettings(p));
+    }
+
+    private static Map<String, String> authSettings(final Properties p) {
+        final Map<String, String> auth = new LinkedHashMap<>();
+        p.stringPropertyNames().stream().filter(k -> k.startsWith("factfleet.auth.") || k.startsWith("factfleet.http."))
+                .forEach(k -> auth.put(k, p.getProperty(k)));
+        return auth;
+    }
+
+    /** Who may open the console ({@code factfleet.auth.*}). */
+    public OperatorAuthConfig auth() {
+        return OperatorAuthConfig.from(authSettings);
+    }
+
+    /** TLS of the console's pages and what it trusts when it reads the other services ({@code factfleet.http.tls.*}). */
+    public io.factfleet.auth.HttpTls tls() {
+        return io.factfleet.auth.HttpTls.from(authSettings);
+    }
+
+    /** The console's own identity for reading the other services ({@value OperatorCredential#CLIENT_KEY_FILE}). */
+    public OperatorCredential credential() {
+        return OperatorCredential.fromProperties(authSettings);
     }
 
     private static Optional<URI> url(final Properties p, final String key) {

@@ -1,6 +1,9 @@
 package io.factfleet.console;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.auth.AccessRule;
+import io.factfleet.auth.OperatorAuth;
+import io.factfleet.auth.Permission;
 import io.factfleet.console.internal.ConsolePages;
 import io.factfleet.console.internal.JsonHttp;
 import io.javalin.Javalin;
@@ -24,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /metrics}: Prometheus text (the lag monitor's figures per group, topic and partition);</li>
  * <li>{@code GET /health}: 200.</li>
  * </ul>
+ * The lag pages need {@code lag.read} on {@code *}, the fleet and rollout pages {@code state.read} on {@code *} (they show
+ * every authority), {@code /metrics} {@link AccessRule#metrics()}; a browser logs in with a basic login from the
+ * operators file (401 asks it to). The console reads the other services with its own identity
+ * ({@code factfleet.auth.client.key.file}, granted {@code viewer} on {@code *}).
  *
  * <pre>{@code
  * ConsoleService console = new ConsoleService(ConsoleConfig.of(props)).start();
@@ -42,9 +49,16 @@ public final class ConsoleService implements AutoCloseable {
     private LagMonitor monitor;
     private FleetSource fleet;
     private Javalin http;
+    private final OperatorAuth auth;
 
     public ConsoleService(final ConsoleConfig config) {
         this.config = Objects.requireNonNull(config, "config");
+        this.auth = OperatorAuth.create(config.auth(), registry);
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public OperatorAuth auth() {
+        return auth;
     }
 
     /** Starts the lag monitor (first sample at once) and the HTTP server. */
@@ -58,27 +72,32 @@ public final class ConsoleService implements AutoCloseable {
         final Javalin app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
+            auth.configure(c);
+            config.tls().serve(c, config.httpBindHost(), config.httpPort());
         });
-        app.get("/", ctx -> ctx.redirect("/lag"));
-        app.get("/health", ctx -> ctx.json(java.util.Map.of("status", "UP")));
-        app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
-        page(app, "/lag", "Lag", monitor::report, ConsolePages::lag);
-        page(app, "/fleet", "Fleet", fleet::fleet, ConsolePages::fleet);
-        page(app, "/rollouts", "Rollouts", fleet::rollouts, ConsolePages::rollouts);
+        final AccessRule lag = AccessRule.global(Permission.LAG_READ);
+        final AccessRule everyAuthority = AccessRule.global(Permission.STATE_READ);
+        app.get("/", ctx -> ctx.redirect("/lag"), lag);
+        app.get("/health", ctx -> ctx.json(java.util.Map.of("status", "UP")), AccessRule.open());
+        app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()), AccessRule.metrics());
+        page(app, "/lag", "Lag", monitor::report, ConsolePages::lag, lag);
+        page(app, "/fleet", "Fleet", fleet::fleet, ConsolePages::fleet, everyAuthority);
+        page(app, "/rollouts", "Rollouts", fleet::rollouts, ConsolePages::rollouts, everyAuthority);
         http = app.start(config.httpBindHost(), config.httpPort());
         LOG.info("Console serving {} (lag sampled every {} ms over a {} ms window)", uri(), config.sampleInterval().toMillis(), config.window().toMillis());
         return this;
     }
 
-    private static <T> void page(final Javalin app, final String path, final String title, final Supplier<T> data, final Function<T, String> fragment) {
+    private static <T> void page(final Javalin app, final String path, final String title, final Supplier<T> data, final Function<T, String> fragment,
+                                 final AccessRule rule) {
         final String api = "/api" + path;
-        app.get(path, ctx -> html(ctx, ConsolePages.page(title, path, api, REFRESH_MILLIS, fragment.apply(data.get()))));
+        app.get(path, ctx -> html(ctx, ConsolePages.page(title, path, api, REFRESH_MILLIS, fragment.apply(data.get()))), rule);
         app.get(api, ctx -> {
             final T value = data.get();
             final ObjectNode body = JsonHttp.JSON.valueToTree(value);
             body.put("html", fragment.apply(value));
             ctx.contentType("application/json").header("Cache-Control", "no-store").result(JsonHttp.JSON.writeValueAsString(body));
-        });
+        }, rule);
     }
 
     private static void html(final Context ctx, final String body) {
@@ -120,6 +139,6 @@ public final class ConsoleService implements AutoCloseable {
 
     /** {@code http://localhost:<port>}. */
     public URI uri() {
-        return URI.create("http://localhost:" + port());
+        return URI.create(config.tls().scheme() + "://localhost:" + port());
     }
 }

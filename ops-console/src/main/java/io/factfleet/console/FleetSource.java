@@ -23,16 +23,22 @@ public final class FleetSource {
     private final Optional<URI> reducer;
     private final Optional<URI> snapshot;
     private final Optional<URI> ota;
-    private final JsonHttp http = new JsonHttp(Duration.ofSeconds(3));
+    private final JsonHttp http;
     private final Clock clock;
     private FleetReport fleet;
     private RolloutReport rollouts;
 
     public FleetSource(final ConsoleConfig config) {
-        this(config.reducerUrl(), config.snapshotUrl(), config.otaUrl(), Clock.systemUTC());
+        this(config.reducerUrl(), config.snapshotUrl(), config.otaUrl(), Clock.systemUTC(), config.credential(), config.tls());
     }
 
     FleetSource(final Optional<URI> reducer, final Optional<URI> snapshot, final Optional<URI> ota, final Clock clock) {
+        this(reducer, snapshot, ota, clock, io.factfleet.auth.OperatorCredential.none(), io.factfleet.auth.HttpTls.none());
+    }
+
+    FleetSource(final Optional<URI> reducer, final Optional<URI> snapshot, final Optional<URI> ota, final Clock clock,
+                final io.factfleet.auth.OperatorCredential credential, final io.factfleet.auth.HttpTls tls) {
+        this.http = new JsonHttp(Duration.ofSeconds(3), credential, tls);
         this.reducer = reducer;
         this.snapshot = snapshot;
         this.ota = ota;

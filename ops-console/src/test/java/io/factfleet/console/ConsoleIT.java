@@ -56,6 +56,7 @@ class ConsoleIT {
     @BeforeAll
     static void startConsole() {
         final Properties p = new Properties();
+        p.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         KAFKA.clientProps().forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
         p.setProperty(ConsoleConfig.HTTP_PORT, "0");
         p.setProperty(ConsoleConfig.HTTP_BIND_HOST, "127.0.0.1");

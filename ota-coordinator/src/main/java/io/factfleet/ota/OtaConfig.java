@@ -101,6 +101,16 @@ public final class OtaConfig {
         return serde;
     }
 
+    /** TLS of the HTTP API and of forwarding ({@code factfleet.http.tls.*}; see {@link io.factfleet.auth.HttpTls}). */
+    public io.factfleet.auth.HttpTls tls() {
+        return io.factfleet.auth.HttpTls.from(properties);
+    }
+
+    /** How operators are authenticated ({@code factfleet.auth.*}; see {@link io.factfleet.auth.OperatorAuthConfig}). */
+    public io.factfleet.auth.OperatorAuthConfig auth() {
+        return io.factfleet.auth.OperatorAuthConfig.from(properties);
+    }
+
     public Optional<String> schemaRegistryUrl() {
         return Optional.ofNullable(properties.getProperty(SCHEMA_REGISTRY_URL_CONFIG)).filter(s -> !s.isBlank());
     }

@@ -51,6 +51,7 @@ public final class OtaCoordinatorService implements AutoCloseable {
     private final AdminKeyRing keys;
     private volatile org.apache.kafka.streams.state.HostInfo self;
     private final OtaMetrics metrics = new OtaMetrics();
+    private final io.factfleet.auth.OperatorAuth auth;
     private Javalin http;
     private KafkaProducer<String, byte[]> producer;
     private volatile KafkaStreams streams;
@@ -63,6 +64,12 @@ public final class OtaCoordinatorService implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.keys = config.adminKeys();
+        this.auth = io.factfleet.auth.OperatorAuth.create(config.auth(), metrics.registry());
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public io.factfleet.auth.OperatorAuth auth() {
+        return auth;
     }
 
     private static SchemaRegistryClient registryClient(final OtaConfig config) {
@@ -92,7 +99,7 @@ public final class OtaCoordinatorService implements AutoCloseable {
             } catch (final Exception e) {
                 throw new IllegalStateException("cannot produce the fact to " + FactFleetTopics.INBOUND.name() + ": " + e, e);
             }
-        }, metrics, System::currentTimeMillis).start(config.httpBindHost(), config.httpPort());
+        }, metrics, System::currentTimeMillis, auth, config.tls(), config.httpBindHost(), config.httpPort()).start(config.httpBindHost(), config.httpPort());
         final java.util.Properties streamsProps = config.streamsProperties();
         final String advertised = streamsProps.getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:0");
         final org.apache.kafka.streams.state.HostInfo configured = org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(advertised);
@@ -129,6 +136,11 @@ public final class OtaCoordinatorService implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** {@code http://localhost:<port>}, or {@code https} when it serves TLS ({@code factfleet.http.tls.*}). */
+    public java.net.URI uri() {
+        return java.net.URI.create(config.tls().scheme() + "://localhost:" + port());
     }
 
     /** The HTTP port bound. */

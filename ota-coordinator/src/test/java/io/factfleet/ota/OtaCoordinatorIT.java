@@ -92,6 +92,7 @@ class OtaCoordinatorIT {
             KAFKA.createTopic(topic.name(), 3, 1, topic.configs());
         }
         final Properties registryProps = new Properties();
+        registryProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.put("listeners", "http://127.0.0.1:0");
         registry = new SchemaRegistryService(registryProps);
@@ -99,6 +100,7 @@ class OtaCoordinatorIT {
         final String registryUrl = "http://127.0.0.1:" + registry.port();
 
         final Properties ingestProps = new Properties();
+        ingestProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         ingestProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         ingestProps.put("state.dir", dir.resolve("ingest").toString());
         ingestProps.put("schema.registry.url", registryUrl);
@@ -107,6 +109,7 @@ class OtaCoordinatorIT {
         ingest.start();
 
         final Properties reducerProps = new Properties();
+        reducerProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         reducerProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         reducerProps.put("state.dir", dir.resolve("reducer").toString());
         reducerProps.put("schema.registry.url", registryUrl);
@@ -119,6 +122,7 @@ class OtaCoordinatorIT {
         Files.writeString(keyRing, AdminKeyRing.of(Map.of(SOFT.authorityId(), SOFT.adminKey(), FLEET.authorityId(), FLEET.adminKey(),
                 HARD.authorityId(), HARD.adminKey(), SLOW.authorityId(), SLOW.adminKey())).toFileText());
         final Properties otaProps = new Properties();
+        otaProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         otaProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         otaProps.put("state.dir", dir.resolve("ota").toString());
         otaProps.put("schema.registry.url", registryUrl);
@@ -268,6 +272,7 @@ class OtaCoordinatorIT {
         // facts again; they are the same facts, with the same ids, and ingest drops them as duplicates.
         final long duplicatesBefore = ingest.counters().duplicateCount();
         final Properties replayProps = new Properties();
+        replayProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         replayProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         replayProps.put("application.id", "factfleet-ota-replay");
         replayProps.put("state.dir", dir.resolve("ota-replay").toString());

@@ -13,10 +13,10 @@ import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.testkit.Await;
+import io.factfleet.testkit.TestOperators;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,13 +44,17 @@ class OtaForwardingIT {
 
     @TempDir
     Path dir;
+    private TestOperators operators;
 
     @Test
     void eitherInstanceAnswersForEveryAuthority() throws Exception {
         for (final var topic : FactFleetTopics.all()) {
             KAFKA.createTopic(topic.name(), PARTITIONS, 1, topic.configs());
         }
-        final Properties registryProps = new Properties();
+        // Operator auth on: a forwarded request carries the caller's signature and the owning instance checks it again,
+        // so a 200 from the instance that does not own the authority shows the Authorization travelled with it.
+        operators = TestOperators.create(dir.resolve("operators"));
+        final Properties registryProps = operators.serviceProps();
         registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.put("listeners", "http://127.0.0.1:0");
         try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
@@ -69,7 +73,7 @@ class OtaForwardingIT {
             }
             final Ed25519Keys.SigningKey operator = Ed25519Keys.generate();
             final SpecificAvroSerializer<FactEnvelope> serializer =
-                    new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+                    new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
             final Map<String, Object> producerProps = new HashMap<>(KAFKA.producerProps());
             producerProps.put("partitioner.class", AuthorityPartitioner.class.getName());
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer())) {
@@ -96,7 +100,7 @@ class OtaForwardingIT {
     }
 
     private OtaCoordinatorService instance(final String registryUrl, final String name) {
-        final Properties p = new Properties();
+        final Properties p = operators.serviceProps();
         p.put("bootstrap.servers", KAFKA.bootstrapServers());
         p.put("state.dir", dir.resolve("ota-" + name).toString());
         p.put("schema.registry.url", registryUrl);
@@ -107,7 +111,7 @@ class OtaForwardingIT {
     }
 
     private static HttpResponse<String> get(final OtaCoordinatorService instance, final String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + instance.port() + path)).timeout(Duration.ofSeconds(30)).build(),
+        return HTTP.send(TestOperators.get(URI.create("http://127.0.0.1:" + instance.port() + path)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -100,7 +100,8 @@ public final class ReducerConfig {
     public Properties streamsProperties(final ReducerMetrics metrics) {
         final Properties p = new Properties();
         properties.forEach((key, value) -> {
-            if (!OWN_KEYS.contains(key.toString()) && !isRegistryKey(key.toString())) {
+            if (!OWN_KEYS.contains(key.toString()) && !isRegistryKey(key.toString()) && !key.toString().startsWith("factfleet.auth.")
+                    && !key.toString().startsWith("factfleet.http.")) {
                 p.put(key, value);
             }
         });
@@ -121,6 +122,11 @@ public final class ReducerConfig {
 
     private static boolean isRegistryKey(final String key) {
         return key.startsWith(REGISTRY_PREFIX) || key.startsWith(BASIC_AUTH_PREFIX);
+    }
+
+    /** How operators are authenticated ({@code factfleet.auth.*}; see {@link io.factfleet.auth.OperatorAuthConfig}). */
+    public io.factfleet.auth.OperatorAuthConfig auth() {
+        return io.factfleet.auth.OperatorAuthConfig.from(properties);
     }
 
     public String applicationId() {

@@ -73,6 +73,8 @@ public final class ReducerService implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final ReducerMetrics metrics = new ReducerMetrics();
     private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final io.factfleet.auth.OperatorAuth auth;
+    private final io.factfleet.auth.HttpTls tls;
     private KafkaStreamsMetrics streamsMetrics;
     private final ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
         final Thread t = new Thread(r, "reducer-metrics-refresh");
@@ -99,6 +101,13 @@ public final class ReducerService implements AutoCloseable {
     public ReducerService(final ReducerConfig config, final SchemaRegistryClient registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.auth = io.factfleet.auth.OperatorAuth.create(config.auth(), prometheus);
+        this.tls = io.factfleet.auth.HttpTls.from(config.asProperties());
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public io.factfleet.auth.OperatorAuth auth() {
+        return auth;
     }
 
     private static SchemaRegistryClient registryClient(final ReducerConfig config) {
@@ -121,12 +130,14 @@ public final class ReducerService implements AutoCloseable {
         final Properties props = config.streamsProperties(metrics);
         checkSamePartitionCount(props, FactFleetTopics.JOURNAL.name(), FactFleetTopics.REJECTED.name());
 
-        final AuthorityRouter router = new AuthorityRouter(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds());
+        final AuthorityRouter router = new AuthorityRouter(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds(), tls);
         final LocalAuthorityViews views = new LocalAuthorityViews(() -> streams, () -> describe(self));
         final ProtocolViews protocol = new ProtocolViews(() -> streams, System::currentTimeMillis, config.retryAfterSeconds());
-        final AuthorityDirectory directory = new AuthorityDirectory(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds());
+        final AuthorityDirectory directory = new AuthorityDirectory(() -> streams, () -> self, config.forwardTimeout(), config.retryAfterSeconds(), tls);
         metrics.bindTo(prometheus);
-        http = ReducerHttpApi.create(router, views, protocol, directory, () -> streams, metrics, prometheus::scrape).start(config.httpBindHost(), config.httpPort());
+        http = ReducerHttpApi.create(router, views, protocol, directory, () -> streams, metrics, prometheus::scrape, auth, tls,
+                        config.httpBindHost(), config.httpPort())
+                .start(config.httpBindHost(), config.httpPort());
         self = advertised(config, http.port());
 
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, describe(self));
@@ -183,9 +194,9 @@ public final class ReducerService implements AutoCloseable {
         return describe(self);
     }
 
-    /** {@code http://<application.server>}. */
+    /** {@code http://<application.server>} ({@code https} when the reducer serves TLS, {@code factfleet.http.tls.*}). */
     public URI httpUri() {
-        return URI.create("http://" + applicationServer());
+        return URI.create(tls.scheme() + "://" + applicationServer());
     }
 
     /** Kafka Streams' state, or {@link KafkaStreams.State#NOT_RUNNING} when not started. */

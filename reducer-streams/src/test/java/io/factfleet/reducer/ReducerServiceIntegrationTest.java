@@ -75,6 +75,9 @@ class ReducerServiceIntegrationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The operator every request is signed by: the reducers run with operator auth on, forwarding included. */
+    private static final io.factfleet.core.Ed25519Keys.SigningKey OPERATOR = io.factfleet.core.Ed25519Keys.generate();
+    private static final io.factfleet.auth.OperatorCredential SIGNED = io.factfleet.auth.OperatorCredential.ed25519(OPERATOR);
     private static final Map<String, AuthorityFacts> AUTHORITIES = new LinkedHashMap<>();
     /** Per authority, its fact ids in the order they were first produced: the order of their seqs. */
     private static final Map<String, List<String>> ARRIVAL_ORDER = new LinkedHashMap<>();
@@ -97,7 +100,10 @@ class ReducerServiceIntegrationTest {
         final Properties registryProps = new Properties();
         registryProps.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.setProperty("listeners", "http://127.0.0.1:0");
+        registryProps.setProperty("factfleet.auth.enabled", "false"); // the reducers' operator auth is what this test runs with
         registry = new SchemaRegistryService(registryProps);
+        io.factfleet.auth.OperatorsFile.write(stateDirs.resolve("operators.json"), List.of(io.factfleet.auth.OperatorEntry.ed25519("it-operator",
+                List.of(Hashing.hex(OPERATOR.publicKey())), Map.of("*", List.of("viewer")))));
         registry.start();
         first = new ReducerService(ReducerConfig.of(reducerProperties("first"))).start();
         second = new ReducerService(ReducerConfig.of(reducerProperties("second"))).start();
@@ -244,8 +250,8 @@ class ReducerServiceIntegrationTest {
         final String owner = get(first, "/authorities/" + facts.authorityId + "/state").json().get("servedBy").asText();
         final ReducerService notOwner = owner.equals(first.applicationServer()) ? second : first;
 
-        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                        notOwner.httpUri().resolve("/authorities/" + facts.authorityId + "/state"))
+        final URI uri = notOwner.httpUri().resolve("/authorities/" + facts.authorityId + "/state");
+        final HttpResponse<String> response = HTTP.send(SIGNED.sign(HttpRequest.newBuilder(uri), "GET", uri, new byte[0])
                 .header("X-FactFleet-Forwarded", "1").GET().build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(503);
@@ -286,7 +292,8 @@ class ReducerServiceIntegrationTest {
         final Set<String> union = new HashSet<>();
         int total = 0;
         for (final ReducerService instance : List.of(first, second)) {
-            final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(instance.httpUri() + "/authorities"))
+            final URI uri = URI.create(instance.httpUri() + "/authorities");
+            final HttpResponse<String> response = HTTP.send(SIGNED.sign(HttpRequest.newBuilder(uri), "GET", uri, new byte[0])
                     .header("X-FactFleet-Forwarded", "1").GET().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
             final JsonNode body = JSON.readTree(response.body());
@@ -534,6 +541,8 @@ class ReducerServiceIntegrationTest {
         p.put(ReducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
         p.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
         p.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "localhost");
+        p.put(io.factfleet.auth.OperatorAuthConfig.OPERATORS_FILE, stateDirs.resolve("operators.json").toString());
+        p.put(io.factfleet.auth.OperatorAuthConfig.METRICS_OPEN, "true"); // as for a Prometheus scraper without credentials
         return p;
     }
 
@@ -600,12 +609,15 @@ class ReducerServiceIntegrationTest {
     }
 
     private static Answer get(final ReducerService instance, final String pathAndQuery) throws IOException, InterruptedException {
-        return send(instance, HttpRequest.newBuilder(URI.create(instance.httpUri() + pathAndQuery)).GET());
+        final URI uri = URI.create(instance.httpUri() + pathAndQuery);
+        return send(instance, SIGNED.sign(HttpRequest.newBuilder(uri), "GET", uri, new byte[0]).GET());
     }
 
     private static Answer post(final ReducerService instance, final String path, final String json) throws IOException, InterruptedException {
-        return send(instance, HttpRequest.newBuilder(URI.create(instance.httpUri() + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+        final URI uri = URI.create(instance.httpUri() + path);
+        final byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return send(instance, SIGNED.sign(HttpRequest.newBuilder(uri), "POST", uri, body).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     private static Answer send(final ReducerService instance, final HttpRequest.Builder request) throws IOException, InterruptedException {

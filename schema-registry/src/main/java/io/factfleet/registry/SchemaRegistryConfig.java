@@ -215,6 +215,16 @@ public final class SchemaRegistryConfig {
             || name.equals(KAFKASTORE_BOOTSTRAP_SERVERS_CONFIG);
     }
 
+    /**
+     * How callers are authenticated ({@code factfleet.auth.*}; see {@link io.factfleet.auth.OperatorAuthConfig}): reads
+     * need {@code schema.read}, registering {@code schema.register}, compatibility changes {@code registry.config}, all on
+     * {@code *}. Confluent-style clients authenticate with HTTP basic auth ({@code basic.auth.user.info}) against a
+     * login in the operators file.
+     */
+    public io.factfleet.auth.OperatorAuthConfig auth() {
+        return io.factfleet.auth.OperatorAuthConfig.from(properties);
+    }
+
     /** A copy of the effective properties. */
     public Properties toProperties() {
         final Properties copy = new Properties();

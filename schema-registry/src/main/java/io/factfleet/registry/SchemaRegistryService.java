@@ -34,6 +34,10 @@ public final class SchemaRegistryService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryService.class);
 
     private final SchemaRegistryConfig config;
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    private final io.factfleet.auth.OperatorAuth auth;
+    private final io.factfleet.auth.HttpTls tls;
     private Registry registry;
     private Javalin http;
     private volatile boolean ready;
@@ -51,6 +55,13 @@ public final class SchemaRegistryService implements AutoCloseable {
         config.defaultCompatibility();
         config.storeTimeout();
         config.initTimeout();
+        this.auth = io.factfleet.auth.OperatorAuth.create(config.auth(), meters);
+        this.tls = io.factfleet.auth.HttpTls.from(config.toProperties());
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public io.factfleet.auth.OperatorAuth auth() {
+        return auth;
     }
 
     /**
@@ -72,8 +83,10 @@ public final class SchemaRegistryService implements AutoCloseable {
                 javalin.startupWatcherEnabled = false;
                 javalin.router.ignoreTrailingSlashes = true;
                 javalin.http.defaultContentType = RestApi.CONTENT_TYPE;
+                auth.configure(javalin);
+                tls.serve(javalin, listener.getHost(), listener.getPort());
             });
-            new RestApi(registry, () -> ready).install(http);
+            new RestApi(registry, () -> ready, meters::scrape).install(http);
             http.start(listener.getHost(), listener.getPort());
             registry.start(config.initTimeout());
             ready = true;
@@ -126,7 +139,7 @@ public final class SchemaRegistryService implements AutoCloseable {
     public String url() {
         final String host = config.listener().getHost();
         final boolean wildcard = host == null || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
-        return "http://" + (wildcard ? "localhost" : host) + ":" + port();
+        return tls.scheme() + "://" + (wildcard ? "localhost" : host) + ":" + port();
     }
 
     /** The effective configuration. */

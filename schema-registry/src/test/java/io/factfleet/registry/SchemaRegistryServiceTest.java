@@ -89,6 +89,7 @@ class SchemaRegistryServiceTest {
 
     private static Properties registryProperties(final String topic) {
         final Properties props = new Properties();
+        props.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         props.setProperty(SchemaRegistryConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         props.setProperty(SchemaRegistryConfig.LISTENERS_CONFIG, "http://127.0.0.1:0");
         props.setProperty(SchemaRegistryConfig.KAFKASTORE_TOPIC_CONFIG, topic);

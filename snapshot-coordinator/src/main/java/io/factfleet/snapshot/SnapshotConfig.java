@@ -97,6 +97,16 @@ public final class SnapshotConfig {
         return props.getProperty(key);
     }
 
+    /** TLS of the HTTP API and of forwarding ({@code factfleet.http.tls.*}; see {@link io.factfleet.auth.HttpTls}). */
+    public io.factfleet.auth.HttpTls tls() {
+        return io.factfleet.auth.HttpTls.from(props);
+    }
+
+    /** How operators are authenticated ({@code factfleet.auth.*}; see {@link io.factfleet.auth.OperatorAuthConfig}). */
+    public io.factfleet.auth.OperatorAuthConfig auth() {
+        return io.factfleet.auth.OperatorAuthConfig.from(props);
+    }
+
     public String schemaRegistryUrl() {
         final String url = props.getProperty(SCHEMA_REGISTRY_URL, "");
         if (url.isBlank()) {

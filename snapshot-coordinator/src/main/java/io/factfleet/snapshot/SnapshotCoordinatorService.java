@@ -3,6 +3,9 @@ package io.factfleet.snapshot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.auth.AccessRule;
+import io.factfleet.auth.OperatorAuth;
+import io.factfleet.auth.Permission;
 import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.JournalKey;
@@ -57,7 +60,12 @@ import org.slf4j.LoggerFactory;
  *       threshold and every approval that does not count (and why), fence state, facts pruned and bytes reclaimed.</li>
  *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text: the coordinator's counters and Kafka Streams' metrics).</li>
  * </ul>
- * Status requests for an authority another instance owns are forwarded to it ({@code application.server}).
+ * Status requests for an authority another instance owns are forwarded to it ({@code application.server}) with the
+ * caller's Authorization header, so the owner authorizes the caller itself.
+ *
+ * <p>Every route but {@code /health} needs operator credentials ({@link OperatorAuth}, configured by the
+ * {@code factfleet.auth.*} properties): proposing needs {@code snapshot.propose} on the authority, status
+ * {@code state.read}, {@code /metrics} {@code metrics.read} on {@code *} unless {@code factfleet.auth.metrics.open}.
  */
 public final class SnapshotCoordinatorService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotCoordinatorService.class);
@@ -65,12 +73,14 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
     private final SnapshotConfig config;
     private final SchemaRegistryClient registry;
     private final SnapshotMetrics metrics = new SnapshotMetrics();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final io.factfleet.auth.HttpTls tls;
+    private final HttpClient http;
     private Javalin server;
     private volatile KafkaStreams streams;
     private KafkaProducer<String, byte[]> requests;
     private KafkaStreamsMetrics streamsMetrics;
     private volatile HostInfo self;
+    private final OperatorAuth auth;
 
     public SnapshotCoordinatorService(final SnapshotConfig config) {
         this(config, new HttpSchemaRegistryClient(withUrl(config)));
@@ -79,6 +89,14 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
     public SnapshotCoordinatorService(final SnapshotConfig config, final SchemaRegistryClient registry) {
         this.config = Objects.requireNonNull(config);
         this.registry = Objects.requireNonNull(registry);
+        this.auth = OperatorAuth.create(config.auth(), metrics.registry());
+        this.tls = config.tls();
+        this.http = tls.trusting(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))).build();
+    }
+
+    /** Who may call what (the routes and their rules, for tests over every endpoint). */
+    public OperatorAuth auth() {
+        return auth;
     }
 
     private static Map<String, Object> withUrl(final SnapshotConfig config) {
@@ -91,16 +109,20 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
-        server = Javalin.create(c -> c.showJavalinBanner = false);
-        server.post("/authorities/{id}/snapshots", this::propose);
-        server.get("/authorities/{id}/snapshots/status", this::status);
+        server = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            auth.configure(c);
+            tls.serve(c, config.httpBindHost(), config.httpPort());
+        });
+        server.post("/authorities/{id}/snapshots", this::propose, AccessRule.authority(Permission.SNAPSHOT_PROPOSE));
+        server.get("/authorities/{id}/snapshots/status", this::status, AccessRule.authority(Permission.STATE_READ));
         server.get("/health", ctx -> {
             final KafkaStreams app = streams;
             final KafkaStreams.State state = app == null ? KafkaStreams.State.NOT_RUNNING : app.state();
             ctx.status(state == KafkaStreams.State.RUNNING ? 200 : 503).contentType("application/json")
                     .result("{\"status\":\"" + state + "\"}");
-        });
-        server.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        }, AccessRule.open());
+        server.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()), AccessRule.metrics());
         server.start(config.httpBindHost(), config.httpPort());
         self = new HostInfo("localhost", server.port());
 
@@ -161,7 +183,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
     }
 
     public URI httpUri() {
-        return URI.create("http://localhost:" + httpPort());
+        return URI.create(tls.scheme() + "://localhost:" + httpPort());
     }
 
     public KafkaStreams.State streamsState() {
@@ -181,7 +203,9 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
             error(ctx, 400, "INVALID_AUTHORITY_ID", "authority id '" + authority + "' must be 1 to 128 letters, digits, '.', '_' or '-'");
             return;
         }
-        String requestedBy = "operator";
+        // Who asked is the authenticated caller; a body's requestedBy is kept only as a note beside it.
+        final String caller = OperatorAuth.caller(ctx).map(io.factfleet.auth.Caller::id).orElse("operator");
+        String requestedBy = caller;
         String reason = "operator request";
         if (!ctx.body().isBlank()) {
             final JsonNode body;
@@ -191,7 +215,8 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
                 error(ctx, 400, "MALFORMED_JSON", "the body must be JSON like {\"requestedBy\":\"alice\",\"reason\":\"weekly\"}: " + e.getMessage());
                 return;
             }
-            requestedBy = body.path("requestedBy").asText(requestedBy);
+            final String note = body.path("requestedBy").asText("");
+            requestedBy = note.isBlank() || note.equals(caller) ? caller : caller + " (for " + note + ")";
             reason = body.path("reason").asText(reason);
         }
         final Local local = local(authority);
@@ -225,8 +250,15 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         }
         if (!local.owned()) {
             final HostInfo owner = local.owner();
-            final HttpResponse<String> forwarded = http.send(HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":" + owner.port()
-                    + "/authorities/" + authority + "/snapshots/status")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            final HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(tls.scheme() + "://" + owner.host() + ":" + owner.port()
+                    + "/authorities/" + authority + "/snapshots/status")).timeout(Duration.ofSeconds(5)).GET();
+            // The caller's own credentials: the owner authenticates and authorizes the caller again (a signed GET of the
+            // same path verifies there too), so no instance needs a broader identity of its own.
+            final String authorization = ctx.header("Authorization");
+            if (authorization != null) {
+                forward.header("Authorization", authorization);
+            }
+            final HttpResponse<String> forwarded = http.send(forward.build(), HttpResponse.BodyHandlers.ofString());
             ctx.status(forwarded.statusCode()).contentType("application/json").result(forwarded.body());
             return;
         }

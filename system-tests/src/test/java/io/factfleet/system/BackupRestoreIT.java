@@ -1,5 +1,7 @@
 package io.factfleet.system;
 
+import io.factfleet.testkit.TestOperators;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +29,6 @@ import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -70,7 +71,7 @@ class BackupRestoreIT {
     }
 
     private static SnapshotCoordinatorService coordinator(final KafkaClusterExtension kafka, final InProcessSpine spine, final Path stateDir) {
-        final Properties p = new Properties();
+        final Properties p = spine.operators.serviceProps();
         p.put("bootstrap.servers", kafka.bootstrapServers());
         p.put("schema.registry.url", spine.registryUrl);
         p.put("state.dir", stateDir.toString());
@@ -96,7 +97,7 @@ class BackupRestoreIT {
     }
 
     private static JsonNode get(final URI base, final String path) throws Exception {
-        final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> r = HTTP.send(TestOperators.get(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     }
 
@@ -116,8 +117,8 @@ class BackupRestoreIT {
             final JsonNode s = get(sourceCoordinator.httpUri(), "/authorities/" + A + "/snapshots/status");
             return s != null && s.path("factCount").asLong() == 51;
         });
-        HTTP.send(HttpRequest.newBuilder(sourceCoordinator.httpUri().resolve("/authorities/" + A + "/snapshots")).POST(HttpRequest.BodyPublishers.noBody())
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HTTP.send(TestOperators.post(sourceCoordinator.httpUri().resolve("/authorities/" + A + "/snapshots"), "").build(),
+                HttpResponse.BodyHandlers.ofString());
         Await.until("the proposal is open", Duration.ofSeconds(60),
                 () -> "OPEN".equals(get(sourceCoordinator.httpUri(), "/authorities/" + A + "/snapshots/status").path("openProposal").path("phase").asText()));
         final JsonNode open = get(sourceCoordinator.httpUri(), "/authorities/" + A + "/snapshots/status").path("openProposal");
@@ -138,7 +139,7 @@ class BackupRestoreIT {
 
         // Export and seal.
         final BackupContents exported = BackupTool.export(SOURCE.clientProps(),
-                new HttpSchemaRegistryClient(Map.of("schema.registry.url", source.registryUrl)), A, (n, total) -> { });
+                new HttpSchemaRegistryClient(source.operators.registryClient(source.registryUrl)), A, (n, total) -> { });
         assertThat(exported.getPointer()).isNotNull();
         assertThat(exported.getTail()).hasSizeGreaterThanOrEqualTo(25);
         final byte[] archive = ArchiveCipher.seal(Canonical.bytes(exported), PASSPHRASE, new SecureRandom());
@@ -157,7 +158,7 @@ class BackupRestoreIT {
         // Restore into the empty target; its reducer reaches the source's digest.
         final FactAdmission targetTrust = new FactAdmission(Map.of(OPERATOR.keyId(), OPERATOR.publicKey()), SignatureVerifier.bouncyCastle());
         final BackupTool.Restored restored = BackupTool.restore(TARGET.clientProps(),
-                new HttpSchemaRegistryClient(Map.of("schema.registry.url", target.registryUrl)), opened, targetTrust, Duration.ofSeconds(2), (n, t) -> { });
+                new HttpSchemaRegistryClient(target.operators.registryClient(target.registryUrl)), opened, targetTrust, Duration.ofSeconds(2), (n, t) -> { });
         assertThat(restored.coveredFacts()).isEqualTo(51);
         final ReducerService targetReducer = target.reducer(0);
         Await.until("the target reducer has the source's digest", Duration.ofSeconds(90),
@@ -169,7 +170,7 @@ class BackupRestoreIT {
                 () -> state(targetReducer).path("state").path("journalEntryCount").asLong() == 71);
 
         // Restoring again into the same cluster is refused.
-        assertThatThrownBy(() -> BackupTool.restore(TARGET.clientProps(), new HttpSchemaRegistryClient(Map.of("schema.registry.url", target.registryUrl)),
+        assertThatThrownBy(() -> BackupTool.restore(TARGET.clientProps(), new HttpSchemaRegistryClient(target.operators.registryClient(target.registryUrl)),
                 opened, targetTrust, Duration.ZERO, (n, t) -> { }))
                 .isInstanceOfSatisfying(BackupException.class, e -> assertThat(e.code()).isEqualTo("AUTHORITY_EXISTS"));
     }

@@ -1,5 +1,7 @@
 package io.factfleet.system;
 
+import io.factfleet.testkit.TestOperators;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,7 +21,6 @@ import io.factfleet.schema.SnapshotStatement;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterAll;
@@ -31,17 +32,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FactSerdeRoundTripIT {
     @RegisterExtension
     static final KafkaClusterExtension KAFKA = KafkaClusterExtension.singleBroker();
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path operatorsDir;
     private static SchemaRegistryService registry;
     private static HttpSchemaRegistryClient client;
 
     @BeforeAll
     static void start() {
-        final Properties props = new Properties();
+        // The registry authenticates its clients as a deployment's would; the client logs in as Confluent's clients do.
+        final TestOperators operators = TestOperators.create(operatorsDir);
+        final Properties props = operators.serviceProps();
         props.put("bootstrap.servers", KAFKA.bootstrapServers());
         props.put("listeners", "http://127.0.0.1:0");
         registry = new SchemaRegistryService(props);
         registry.start();
-        client = new HttpSchemaRegistryClient(Map.of("schema.registry.url", "http://127.0.0.1:" + registry.port()));
+        client = new HttpSchemaRegistryClient(operators.registryClient("http://127.0.0.1:" + registry.port()));
     }
 
     @AfterAll

@@ -1,5 +1,7 @@
 package io.factfleet.system;
 
+import io.factfleet.testkit.TestOperators;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +25,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ class FleetCatchUpIT {
     static void startTheStack() {
         spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 1, 4, 1);
         reducer = spine.reducer(0);
-        final Properties bridgeProps = new Properties();
+        final Properties bridgeProps = spine.operators.bridgeProps();
         bridgeProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         bridgeProps.put("schema.registry.url", spine.registryUrl);
         bridgeProps.put(BridgeConfig.REDUCER_URL, "http://" + reducer.applicationServer());
@@ -96,7 +97,7 @@ class FleetCatchUpIT {
     }
 
     private static JsonNode reducerGet(final String path) throws Exception {
-        final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + reducer.applicationServer() + path)).build(),
+        final HttpResponse<String> r = HTTP.send(TestOperators.get(URI.create("http://" + reducer.applicationServer() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     }

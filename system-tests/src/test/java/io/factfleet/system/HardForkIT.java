@@ -1,5 +1,7 @@
 package io.factfleet.system;
 
+import io.factfleet.testkit.TestOperators;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -29,7 +31,6 @@ import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ class HardForkIT {
     static void startTheStack() throws Exception {
         spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 1, 3, 1);
         reducer = spine.reducer(0);
-        final Properties bridgeProps = new Properties();
+        final Properties bridgeProps = spine.operators.bridgeProps();
         bridgeProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         bridgeProps.put("schema.registry.url", spine.registryUrl);
         bridgeProps.put(BridgeConfig.REDUCER_URL, "http://" + reducer.applicationServer());
@@ -80,7 +81,7 @@ class HardForkIT {
 
         final Path keyRing = dir.resolve("admin-keys.properties");
         Files.writeString(keyRing, AdminKeyRing.of(Map.of(AUTHORITY.authorityId(), AUTHORITY.adminKey())).toFileText());
-        final Properties otaProps = new Properties();
+        final Properties otaProps = spine.operators.serviceProps();
         otaProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         otaProps.put("state.dir", dir.resolve("ota").toString());
         otaProps.put("schema.registry.url", spine.registryUrl);
@@ -112,7 +113,7 @@ class HardForkIT {
     }
 
     private static JsonNode reducerGet(final String path) throws Exception {
-        final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + reducer.applicationServer() + path)).build(),
+        final HttpResponse<String> r = HTTP.send(TestOperators.get(URI.create("http://" + reducer.applicationServer() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     }
@@ -144,12 +145,11 @@ class HardForkIT {
         final UpgradeMetadata m = UpgradeFacts.metadata(AUTHORITY.authorityId(), "fw-5", "fw", 5, "fw 5".getBytes(), UpgradeKind.HARD, 1L,
                 Long.MAX_VALUE, UpgradeFacts.noWaves());
         final UpgradeProposed proposed = new UpgradeProposed(m, ThresholdCertificates.of(m, AUTHORITY.deviceKeys().subList(0, 2)));
-        Await.until("the coordinator knows the authority", () -> HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ota.port()
+        Await.until("the coordinator knows the authority", () -> HTTP.send(TestOperators.get(URI.create("http://127.0.0.1:" + ota.port()
                 + "/authorities/" + AUTHORITY.authorityId() + "/upgrades")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
-        final HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ota.port() + "/authorities/"
-                        + AUTHORITY.authorityId() + "/upgrades"))
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("proposal",
-                        Base64.getEncoder().encodeToString(Canonical.bytes(proposed)))))).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> accepted = HTTP.send(TestOperators.post(URI.create("http://127.0.0.1:" + ota.port() + "/authorities/"
+                        + AUTHORITY.authorityId() + "/upgrades"), JSON.writeValueAsString(Map.of("proposal",
+                        Base64.getEncoder().encodeToString(Canonical.bytes(proposed))))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         Await.until("every device's fw 4 is in the roster answer", () -> installedInRoster(3) == 4 && installedInRoster(2) == 4);
 

@@ -1,5 +1,7 @@
 package io.factfleet.system;
 
+import io.factfleet.testkit.TestOperators;
+
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.core.Ed25519Keys;
 import io.factfleet.core.Hashing;
@@ -30,7 +32,7 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * The spine started in-process on a test cluster: every topic, a schema registry, fact-ingest
  * trusting one operator key, and some reducer instances; plus an operator producer for facts that
- * do not come through the bridge (genesis).
+ * do not come through the bridge (genesis). Operator authentication is on everywhere ({@link #operators}).
  */
 final class InProcessSpine implements AutoCloseable {
     final SchemaRegistryService registry;
@@ -40,30 +42,35 @@ final class InProcessSpine implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     final String bootstrapServers;
     private final SpecificAvroSerializer<FactEnvelope> serializer;
+    /** Who may call the services: the tests' operator, the bridge's key, the services' registry login. */
+    final TestOperators operators;
 
     private InProcessSpine(final KafkaClusterExtension kafka, final Path dir, final Ed25519Keys.SigningKey operator, final int reducerCount,
-                           final int partitions, final int replication) {
+                           final int partitions, final int replication, final TestOperators operators) {
         this.bootstrapServers = kafka.bootstrapServers();
+        this.operators = operators;
         for (final var topic : FactFleetTopics.all()) {
             kafka.createTopic(topic.name(), partitions, replication, topic.configs());
         }
-        final Properties registryProps = new Properties();
+        final Properties registryProps = operators.serviceProps();
         registryProps.put("bootstrap.servers", kafka.bootstrapServers());
         registryProps.put("listeners", "http://127.0.0.1:0");
         registry = new SchemaRegistryService(registryProps);
         registry.start();
-        registryUrl = "http://127.0.0.1:" + registry.port();
+        registryUrl = registry.url();
 
-        final Properties ingestProps = new Properties();
+        final Properties ingestProps = operators.serviceProps();
         ingestProps.put("bootstrap.servers", kafka.bootstrapServers());
         ingestProps.put("state.dir", dir.resolve("ingest").toString());
         ingestProps.put("schema.registry.url", registryUrl);
         ingestProps.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
+        ingestProps.put(IngestConfig.HTTP_PORT, "0"); // its /metrics, behind operator auth
+        ingestProps.put(IngestConfig.HTTP_BIND_HOST, "127.0.0.1");
         ingest = new IngestService(ingestProps);
         ingest.start();
 
         for (int i = 0; i < reducerCount; i++) {
-            final Properties reducerProps = new Properties();
+            final Properties reducerProps = operators.serviceProps();
             reducerProps.put("bootstrap.servers", kafka.bootstrapServers());
             reducerProps.put("state.dir", dir.resolve("reducer-" + i).toString());
             reducerProps.put("schema.registry.url", registryUrl);
@@ -80,17 +87,23 @@ final class InProcessSpine implements AutoCloseable {
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-        serializer = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+        serializer = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
     }
 
     static InProcessSpine start(final KafkaClusterExtension kafka, final Path dir, final Ed25519Keys.SigningKey operator,
                                 final int reducers, final int partitions, final int replication) {
-        return new InProcessSpine(kafka, dir, operator, reducers, partitions, replication);
+        return start(kafka, dir, operator, reducers, partitions, replication, TestOperators.create(dir.resolve("operators")));
+    }
+
+    /** As above, with these operators (extra identities, a JWKS). */
+    static InProcessSpine start(final KafkaClusterExtension kafka, final Path dir, final Ed25519Keys.SigningKey operator,
+                                final int reducers, final int partitions, final int replication, final TestOperators operators) {
+        return new InProcessSpine(kafka, dir, operator, reducers, partitions, replication, operators);
     }
 
     /** Starts one more reducer with its own application id: it reads the journal from the start, as a fresh deployment would. */
     ReducerService startFreshReducer(final String applicationId, final Path stateDir, final Ed25519Keys.SigningKey operator) {
-        final Properties reducerProps = new Properties();
+        final Properties reducerProps = operators.serviceProps();
         reducerProps.put("bootstrap.servers", bootstrapServers);
         reducerProps.put("application.id", applicationId);
         reducerProps.put("state.dir", stateDir.toString());

@@ -1,5 +1,7 @@
 package io.factfleet.system;
 
+import io.factfleet.testkit.TestOperators;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +26,6 @@ import io.factfleet.testkit.KafkaCluster;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,14 +78,14 @@ class SnapshotCoordinatorIT {
     @BeforeAll
     static void startTheStack() {
         spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 1, 2, 1);
-        final Properties bridgeProps = new Properties();
+        final Properties bridgeProps = spine.operators.bridgeProps();
         bridgeProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         bridgeProps.put("schema.registry.url", spine.registryUrl);
         bridgeProps.put(BridgeConfig.REDUCER_URL, "http://" + spine.reducer(0).applicationServer());
         bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
         bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
         bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
-        final Properties coordinatorProps = new Properties();
+        final Properties coordinatorProps = spine.operators.serviceProps();
         coordinatorProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         coordinatorProps.put("schema.registry.url", spine.registryUrl);
         coordinatorProps.put("state.dir", dir.resolve("coordinator").toString());
@@ -111,7 +112,7 @@ class SnapshotCoordinatorIT {
     }
 
     private static JsonNode get(final URI base, final String path) throws Exception {
-        final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> r = HTTP.send(TestOperators.get(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     }
 
@@ -174,16 +175,16 @@ class SnapshotCoordinatorIT {
         }
         try {
             // Propose through the HTTP API; a second request while it is open is refused with a reason.
-            final HttpResponse<String> proposed = HTTP.send(HttpRequest.newBuilder(coordinator.httpUri().resolve("/authorities/" + A + "/snapshots"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"requestedBy\":\"it\",\"reason\":\"issue 4\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> proposed = HTTP.send(TestOperators.post(coordinator.httpUri().resolve("/authorities/" + A + "/snapshots"),
+                    "{\"requestedBy\":\"it\",\"reason\":\"issue 4\"}").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(proposed.statusCode()).isEqualTo(202);
             Await.until("the proposal is open (fence up)", Duration.ofSeconds(60), () -> "OPEN".equals(status().path("openProposal").path("phase").asText()));
             final JsonNode open = status().path("openProposal");
             final String proposalId = open.path("proposalId").asText();
             assertThat(open.path("threshold").asInt()).isEqualTo(3);
             assertThat(status().path("fence").asText()).isEqualTo("FENCED");
-            final HttpResponse<String> competing = HTTP.send(HttpRequest.newBuilder(coordinator.httpUri().resolve("/authorities/" + A + "/snapshots"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> competing = HTTP.send(TestOperators.post(coordinator.httpUri().resolve("/authorities/" + A + "/snapshots"), "")
+                    .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(competing.statusCode()).isEqualTo(409);
             assertThat(competing.body()).contains("PROPOSAL_OPEN").contains(proposalId);
 

@@ -1,5 +1,7 @@
 package io.factfleet.system;
 
+import io.factfleet.testkit.TestOperators;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +19,6 @@ import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,7 +79,7 @@ class SpineEndToEndIT {
     }
 
     private static JsonNode get(final ReducerService reducer, final String path) throws Exception {
-        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + reducer.applicationServer() + path))
+        final HttpResponse<String> response = HTTP.send(TestOperators.get(URI.create("http://" + reducer.applicationServer() + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             return null;

@@ -58,8 +58,16 @@ public final class PrometheusText {
 
     /** GET {@code uri}: the body of a 200 answer whose content type is {@code text/plain}. */
     public static String scrape(final URI uri) throws IOException, InterruptedException {
-        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return scrape(uri, null);
+    }
+
+    /** As {@link #scrape(URI)}, sending {@code authorization} (null for none) as the Authorization header. */
+    public static String scrape(final URI uri, final String authorization) throws IOException, InterruptedException {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        final HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException(uri + " answered " + response.statusCode() + ": " + response.body());
         }

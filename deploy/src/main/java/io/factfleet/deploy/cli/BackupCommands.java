@@ -57,6 +57,15 @@ public final class BackupCommands {
         @Option(names = "--passphrase-file", paramLabel = "FILE", description = "File whose first line is the passphrase (else $" + PASSPHRASE_ENV + ").")
         Path passphraseFile;
 
+        @Option(names = "--registry-user", defaultValue = "local-operator", paramLabel = "USER",
+                description = "The registry login's user (default: ${DEFAULT-VALUE}, as ./factfleet run creates it).")
+        String registryUser;
+
+        @Option(names = "--registry-password-file", defaultValue = "./.factfleet/operator.password", paramLabel = "FILE",
+                description = "File holding the registry login's password, mode 600; used when it exists (default: ${DEFAULT-VALUE}). "
+                        + "basic.auth.user.info in --kafka-config takes precedence.")
+        Path registryPasswordFile;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -67,12 +76,27 @@ public final class BackupCommands {
             return config;
         }
 
-        HttpSchemaRegistryClient registry() {
-            return new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl));
+        /** The registry client: a basic login (Confluent's way) from --kafka-config, else from the password file when it exists. */
+        HttpSchemaRegistryClient registry() throws Exception {
+            final Map<String, Object> config = new HashMap<>(clientConfig());
+            config.put("schema.registry.url", registryUrl);
+            if (!config.containsKey("basic.auth.user.info") && registryPasswordFile != null && Files.exists(registryPasswordFile)) {
+                if (io.factfleet.deploy.internal.SecretFiles.isExposed(registryPasswordFile)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), registryPasswordFile
+                            + " holds a password and can be read by other users; run: chmod 600 " + registryPasswordFile);
+                }
+                config.put("basic.auth.credentials.source", "USER_INFO");
+                config.put("basic.auth.user.info", registryUser + ":" + Files.readString(registryPasswordFile, StandardCharsets.UTF_8).strip());
+            }
+            return new HttpSchemaRegistryClient(config);
         }
 
         char[] passphrase() throws Exception {
             if (passphraseFile != null) {
+                if (io.factfleet.deploy.internal.SecretFiles.isExposed(passphraseFile)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), passphraseFile
+                            + " holds the backup passphrase and can be read by other users; run: chmod 600 " + passphraseFile);
+                }
                 return Files.readAllLines(passphraseFile, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip().toCharArray();
             }
             final String env = System.getenv(PASSPHRASE_ENV);

@@ -17,6 +17,8 @@ package io.factfleet.deploy.cli;
  *     backup, an authority that already exists, an illegal rollout step)</td></tr>
  * <tr><td>8</td><td>did not complete: what was watched ended otherwise (a snapshot aborted, a rollout HALTED, a wait timed out)</td></tr>
  * <tr><td>9</td><td>cancelled: a watched rollout was CANCELLED</td></tr>
+ * <tr><td>10</td><td>denied: the service did not accept the operator's credentials (401) or their roles (403); the message
+ *     says why (README, Security)</td></tr>
  * </table>
  */
 public final class ExitCodes {
@@ -30,11 +32,12 @@ public final class ExitCodes {
     public static final int REFUSED = 7;
     public static final int DID_NOT_COMPLETE = 8;
     public static final int CANCELLED = 9;
+    public static final int DENIED = 10;
 
     private ExitCodes() {
     }
 
     /** The footer every command's help shows. */
     public static final String[] HELP_FOOTER = {"", "Exit codes: 0 done, 1 unexpected failure, 2 bad usage, 3 service unreachable, "
-            + "4 not found, 5 service not ready (503, retry), 6 --check found a problem, 7 refused, 8 did not complete, 9 cancelled."};
+            + "4 not found, 5 service not ready (503, retry), 6 --check found a problem, 7 refused, 8 did not complete, 9 cancelled, 10 denied (credentials or roles)."};
 }

@@ -30,6 +30,9 @@ import picocli.CommandLine.Option;
         footer = {"", "Exit codes: 0 done, 1 unexpected failure, 2 bad usage, 3 service unreachable, 5 service not ready (503, retry), "
                 + "6 --check found a group that is not OK."})
 public final class LagCommand implements Callable<Integer> {
+    @CommandLine.Mixin
+    OperatorIdentity identity = new OperatorIdentity();
+
     @Option(names = "--console-url", defaultValue = "http://localhost:8070", paramLabel = "URL",
             description = "The operators' console to ask (default: ${DEFAULT-VALUE}).")
     URI consoleUrl;
@@ -95,7 +98,7 @@ public final class LagCommand implements Callable<Integer> {
     }
 
     private LagReport fromConsole() throws OperatorHttp.CommandFailure {
-        final JsonNode body = OperatorHttp.get(URI.create(consoleUrl.toString().replaceAll("/+$", "") + "/api/lag"), "operators' console");
+        final JsonNode body = OperatorHttp.get(URI.create(consoleUrl.toString().replaceAll("/+$", "") + "/api/lag"), "operators' console", identity);
         ((com.fasterxml.jackson.databind.node.ObjectNode) body).remove("html");
         try {
             return OperatorHttp.JSON.treeToValue(body, LagReport.class);

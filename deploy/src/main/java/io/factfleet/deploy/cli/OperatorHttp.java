@@ -28,10 +28,12 @@ final class OperatorHttp {
         }
     }
 
-    static JsonNode get(final URI uri, final String service) throws CommandFailure {
+    /** A signed GET of {@code uri} as {@code identity}; the JSON of a 200 answer. */
+    static JsonNode get(final URI uri, final String service, final OperatorIdentity identity) throws CommandFailure {
         final HttpResponse<String> response;
         try {
-            response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).header("Accept", "application/json").GET().build(),
+            response = HTTP.send(identity.sign(HttpRequest.newBuilder(uri), "GET", uri, null).timeout(Duration.ofSeconds(15))
+                            .header("Accept", "application/json").GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (final IOException e) {
             throw new CommandFailure(ExitCodes.UNREACHABLE, "cannot reach the " + service + " at " + uri + " (" + e + "); is it running? "
@@ -52,8 +54,17 @@ final class OperatorHttp {
         return switch (response.statusCode()) {
             case 200 -> body;
             case 404 -> throw new CommandFailure(ExitCodes.NOT_FOUND, message);
+            case 401, 403 -> throw denied(service, response.statusCode(), body, message);
             case 503 -> throw new CommandFailure(ExitCodes.NOT_READY, "the " + service + " is not ready: " + message + " (retry in a few seconds)");
             default -> throw new CommandFailure(ExitCodes.FAILURE, "the " + service + " answered HTTP " + response.statusCode() + ": " + message);
         };
+    }
+
+    /** A 401 or 403 as a failure that says what to do. */
+    static CommandFailure denied(final String service, final int status, final JsonNode body, final String message) {
+        final String code = body != null ? body.path("code").asText("") : "";
+        return new CommandFailure(ExitCodes.DENIED, "the " + service + " " + (status == 401 ? "did not accept your credentials" : "refused your request")
+                + (code.isEmpty() ? "" : " (" + code + ")") + ": " + message
+                + (status == 401 ? " (the commands sign with " + OperatorIdentity.DEFAULT_KEY + " unless --key or --token says otherwise)" : ""));
     }
 }

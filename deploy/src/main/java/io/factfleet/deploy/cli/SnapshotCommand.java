@@ -52,6 +52,9 @@ public final class SnapshotCommand implements Runnable {
         @Option(names = "--output", defaultValue = "text", paramLabel = "text|json", description = "Output format (default: ${DEFAULT-VALUE}).")
         String output;
 
+        @CommandLine.Mixin
+        OperatorIdentity identity = new OperatorIdentity();
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -74,7 +77,8 @@ public final class SnapshotCommand implements Runnable {
         }
 
         JsonNode status() throws Exception {
-            final HttpResponse<String> r = send(HttpRequest.newBuilder(url.resolve("/authorities/" + authority + "/snapshots/status"))
+            final URI uri = url.resolve("/authorities/" + authority + "/snapshots/status");
+            final HttpResponse<String> r = send(identity.sign(HttpRequest.newBuilder(uri), "GET", uri, null)
                     .timeout(Duration.ofSeconds(10)).GET().build());
             if (r.statusCode() != 200) {
                 throw new Refused(r.statusCode(), r.body());
@@ -93,7 +97,8 @@ public final class SnapshotCommand implements Runnable {
             } else {
                 err().println("factfleet: refused (HTTP " + e.status + "): " + describe(e.body));
             }
-            return e.status == 404 ? ExitCodes.NOT_FOUND : e.status == 503 ? ExitCodes.NOT_READY : REFUSED;
+            return e.status == 404 ? ExitCodes.NOT_FOUND : e.status == 503 ? ExitCodes.NOT_READY
+                    : e.status == 401 || e.status == 403 ? ExitCodes.DENIED : REFUSED;
         }
 
         /** Watches the authority until {@code proposalId} (or any open proposal, if null) completes or aborts. */
@@ -208,7 +213,8 @@ public final class SnapshotCommand implements Runnable {
                 return unreachable(e);
             }
             try {
-                r = send(HttpRequest.newBuilder(url.resolve("/authorities/" + authority + "/snapshots")).timeout(Duration.ofSeconds(15))
+                final URI uri = url.resolve("/authorities/" + authority + "/snapshots");
+                r = send(identity.sign(HttpRequest.newBuilder(uri), "POST", uri, body).timeout(Duration.ofSeconds(15))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
             } catch (final ConnectException | HttpTimeoutException e) {
                 return unreachable(e);

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code factfleet state <authority>}: an authority's maintenance state, from the reducer's interactive queries. */
 @Command(name = "state", mixinStandardHelpOptions = true, description = "Show an authority's maintenance state as the reducer computed it.",
-        footer = {"", "Exit codes: 0 done, 1 unexpected failure, 2 bad usage, 3 service unreachable, 4 not found, 5 service not ready (503, retry)."})
+        footer = {"", "Exit codes: 0 done, 1 unexpected failure, 2 bad usage, 3 service unreachable, 4 not found, 5 service not ready (503, retry), 10 denied."})
 public final class StateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "AUTHORITY", description = "The authority id.")
     String authority;
@@ -26,6 +26,9 @@ public final class StateCommand implements Callable<Integer> {
             description = "text or json (the reducer's answer, unchanged) (default: ${DEFAULT-VALUE}).")
     OutputFormat output;
 
+    @CommandLine.Mixin
+    OperatorIdentity identity = new OperatorIdentity();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -36,7 +39,7 @@ public final class StateCommand implements Callable<Integer> {
         final JsonNode answer;
         try {
             answer = OperatorHttp.get(URI.create(reducerUrl.toString().replaceAll("/+$", "") + "/authorities/"
-                    + URLEncoder.encode(authority, StandardCharsets.UTF_8) + "/state"), "reducer");
+                    + URLEncoder.encode(authority, StandardCharsets.UTF_8) + "/state"), "reducer", identity);
         } catch (final OperatorHttp.CommandFailure e) {
             err.println("factfleet state: " + e.getMessage());
             err.flush();

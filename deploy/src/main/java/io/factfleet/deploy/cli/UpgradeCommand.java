@@ -45,6 +45,9 @@ public final class UpgradeCommand implements Runnable {
     @Option(names = "--output", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE})")
     String output;
 
+    @CommandLine.Mixin
+    OperatorIdentity identity = new OperatorIdentity();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -65,7 +68,9 @@ public final class UpgradeCommand implements Runnable {
 
     Answer call(final String method, final String path, final String body) {
         try {
-            final HttpRequest.Builder request = HttpRequest.newBuilder(ota.resolve(path)).timeout(Duration.ofSeconds(30));
+            final URI uri = ota.resolve(path);
+            final HttpRequest.Builder request = identity.sign(HttpRequest.newBuilder(uri), body == null ? "GET" : method, uri, body)
+                    .timeout(Duration.ofSeconds(30));
             if (body == null) {
                 request.GET();
             } else {
@@ -79,6 +84,8 @@ public final class UpgradeCommand implements Runnable {
                 parsed = JSON.createObjectNode().put("message", r.body());
             }
             return new Answer(r.statusCode(), parsed, null);
+        } catch (final OperatorHttp.CommandFailure e) {
+            return new Answer(0, null, e.getMessage());
         } catch (final IOException e) {
             return new Answer(0, null, "cannot reach the OTA coordinator at " + ota + ": " + e);
         } catch (final InterruptedException e) {
@@ -103,7 +110,7 @@ public final class UpgradeCommand implements Runnable {
         if (a.status() >= 400) {
             err.println("factfleet upgrade: " + a.status() + " " + a.body().path("code").asText("ERROR") + ": " + a.body().path("message").asText());
             err.flush();
-            return REFUSED;
+            return a.status() == 401 || a.status() == 403 ? ExitCodes.DENIED : REFUSED;
         }
         if (!json()) {
             out.println(okLine);

@@ -26,25 +26,37 @@ public final class ReducerClient {
     private final String baseUrl;
     private final Duration timeout;
     private final HttpClient http;
+    private final io.factfleet.auth.OperatorCredential credential;
 
     public ReducerClient(final String baseUrl, final Duration timeout) {
+        this(baseUrl, timeout, io.factfleet.auth.OperatorCredential.none(), io.factfleet.auth.HttpTls.none());
+    }
+
+    /**
+     * @param credential the bridge's service identity, signing every request to the reducer
+     * @param tls        what the client trusts when the reducer serves HTTPS ({@code factfleet.http.tls.truststore.*})
+     */
+    public ReducerClient(final String baseUrl, final Duration timeout, final io.factfleet.auth.OperatorCredential credential,
+                         final io.factfleet.auth.HttpTls tls) {
+        this.credential = credential;
         this.baseUrl = baseUrl;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.http = tls.trusting(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)).build();
     }
 
     public JsonNode get(final String path) {
-        return send(request(path).GET().build());
+        return send(request(path, "GET", new byte[0]).GET().build());
     }
 
     public JsonNode post(final String path, final JsonNode body) {
-        return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build());
+        final byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        return send(request(path, "POST", bytes).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
     }
 
     /** {@link #get} without holding a thread while the reducer answers; fails with an {@link ApiException}. */
     public CompletableFuture<JsonNode> getAsync(final String path) {
-        final HttpRequest request = request(path).GET().build();
+        final HttpRequest request = request(path, "GET", new byte[0]).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
                 .handle((response, failure) -> {
                     if (failure != null) {
@@ -54,8 +66,9 @@ public final class ReducerClient {
                 });
     }
 
-    private HttpRequest.Builder request(final String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).header("Accept", "application/json");
+    private HttpRequest.Builder request(final String path, final String method, final byte[] body) {
+        final URI uri = URI.create(baseUrl + path);
+        return credential.sign(HttpRequest.newBuilder(uri), method, uri, body).timeout(timeout).header("Accept", "application/json");
     }
 
     private JsonNode send(final HttpRequest request) {

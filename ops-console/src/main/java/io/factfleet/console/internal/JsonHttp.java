@@ -15,17 +15,24 @@ public final class JsonHttp {
     public static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final HttpClient client;
     private final Duration timeout;
+    private final io.factfleet.auth.OperatorCredential credential;
 
-    public JsonHttp(final Duration timeout) {
+    /**
+     * @param credential the console's own service identity, sent with every request
+     * @param tls        what the client trusts when the other services serve HTTPS
+     */
+    public JsonHttp(final Duration timeout, final io.factfleet.auth.OperatorCredential credential, final io.factfleet.auth.HttpTls tls) {
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.credential = credential;
+        this.client = tls.trusting(HttpClient.newBuilder().connectTimeout(timeout)).build();
     }
 
     /** The JSON body of a 200 answer. */
     public JsonNode get(final URI uri) throws IOException {
         final HttpResponse<String> response;
         try {
-            response = client.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build(),
+            response = client.send(credential.sign(HttpRequest.newBuilder(uri), "GET", uri, new byte[0]).timeout(timeout)
+                            .header("Accept", "application/json").GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.auth.AccessRule;
+import io.factfleet.auth.Caller;
+import io.factfleet.auth.OperatorAuth;
+import io.factfleet.auth.Permission;
 import io.factfleet.core.AdminKeyRing;
 import io.factfleet.core.Canonical;
 import io.factfleet.core.DeviceSigner;
@@ -44,6 +48,11 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * The coordinator's HTTP endpoints (documented in the module README). Reads come from this
  * instance's state store; operator actions are signed with the authority's admin key, checked
  * against the current state (a dry run through the reducer) and produced to the inbound topic.
+ *
+ * <p>Every route declares who may call it ({@link OperatorAuth}): reads need {@code state.read} on the authority
+ * ({@code /authorities}, the list of every authority, on {@code *}), proposing {@code upgrade.propose}, approving
+ * {@code upgrade.approve}, pausing, resuming and cancelling {@code rollout.control}. The caller's id goes into the
+ * signed transition's reason ({@code "by <operator>: <reason>"}), so the journal records who acted.
  */
 public final class OtaHttpApi {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,32 +79,41 @@ public final class OtaHttpApi {
 
     /** A Javalin app with the routes, not yet started. {@code publish} produces a fact and waits for Kafka's acknowledgement. */
     public static Javalin create(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor,
-                                 final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock) {
-        return create(streams, () -> null, keys, actor, publish, metrics, clock);
+                                 final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock, final OperatorAuth auth) {
+        return create(streams, () -> null, keys, actor, publish, metrics, clock, auth, io.factfleet.auth.HttpTls.none(), "0.0.0.0", 0);
     }
 
     /**
-     * As above; {@code self} is this instance's {@code application.server}: a request about an authority whose state
+     * As above; with a keystore in {@code tls} it serves HTTPS on {@code host:port} (and forwards over HTTPS);
+     * {@code self} is this instance's {@code application.server}: a request about an authority whose state
      * another instance owns is forwarded to that instance (header {@value #FORWARDED_HEADER} marks a forwarded request,
      * which is never forwarded again).
      */
     public static Javalin create(final Supplier<KafkaStreams> streams, final Supplier<org.apache.kafka.streams.state.HostInfo> self,
                                  final AdminKeyRing keys, final String actor, final Consumer<FactEnvelope> publish, final OtaMetrics metrics,
-                                 final LongSupplier clock) {
+                                 final LongSupplier clock, final OperatorAuth auth, final io.factfleet.auth.HttpTls tls, final String host,
+                                 final int port) {
         final OtaHttpApi api = new OtaHttpApi(streams, keys, actor, publish, metrics, clock);
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
+            auth.configure(config);
+            tls.serve(config, host, port);
         });
-        app.before("/authorities/{id}/*", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
-        app.before("/authorities/{id}", ctx -> forwardToOwner(ctx, streams.get(), self.get()));
-        app.get("/health", api::health);
-        app.get("/metrics", api::metrics);
-        app.get("/authorities", api::authorities);
-        app.get("/authorities/{id}/upgrades", api::upgrades);
-        app.post("/authorities/{id}/upgrades", api::propose);
+        final java.net.http.HttpClient forwarder = tls.trusting(java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(3))).build();
+        // After the guard (registered by configure), so only an authorized request is forwarded, with its own credentials.
+        app.beforeMatched("/authorities/{id}/*", ctx -> forwardToOwner(ctx, streams.get(), self.get(), forwarder, tls.scheme()));
+        app.beforeMatched("/authorities/{id}", ctx -> forwardToOwner(ctx, streams.get(), self.get(), forwarder, tls.scheme()));
+        app.get("/health", api::health, AccessRule.open());
+        app.get("/metrics", api::metrics, AccessRule.metrics());
+        app.get("/authorities", api::authorities, AccessRule.global(Permission.STATE_READ));
+        app.get("/authorities/{id}/upgrades", api::upgrades, AccessRule.authority(Permission.STATE_READ));
+        app.post("/authorities/{id}/upgrades", api::propose, AccessRule.authority(Permission.UPGRADE_PROPOSE));
         for (final RolloutAction action : List.of(RolloutAction.APPROVE, RolloutAction.PAUSE, RolloutAction.RESUME, RolloutAction.CANCEL)) {
-            app.post("/authorities/{id}/upgrades/{proposalId}/" + action.name().toLowerCase(Locale.ROOT), ctx -> api.act(ctx, action));
+            final Permission needed = action == RolloutAction.APPROVE ? Permission.UPGRADE_APPROVE : Permission.ROLLOUT_CONTROL;
+            app.post("/authorities/{id}/upgrades/{proposalId}/" + action.name().toLowerCase(Locale.ROOT), ctx -> api.act(ctx, action),
+                    AccessRule.authority(needed));
         }
         app.exception(InvalidStateStoreException.class, (e, ctx) -> {
             ctx.header("Retry-After", "2");
@@ -310,7 +328,8 @@ public final class OtaHttpApi {
             error(ctx, 400, "BAD_REQUEST", "the body, when given, must be JSON {\"reason\": text}");
             return;
         }
-        final FactEnvelope fact = UpgradeCoordination.manual(state, upgrade, action, reason, clock.getAsLong()).sign(signer);
+        final String by = OperatorAuth.caller(ctx).map(Caller::id).orElse("unauthenticated");
+        final FactEnvelope fact = UpgradeCoordination.manual(state, upgrade, action, "by " + by + ": " + reason, clock.getAsLong()).sign(signer);
         final MaintenanceState probe = MaintenanceState.newBuilder(state).build();
         final Reducer.Step step = reducer.apply(probe, fact);
         final String id = Facts.idHex(fact);
@@ -345,11 +364,10 @@ public final class OtaHttpApi {
 
     /** Marks a request one instance forwarded to another. */
     public static final String FORWARDED_HEADER = "X-FactFleet-Forwarded";
-    private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(java.time.Duration.ofSeconds(3)).build();
 
     /** Answers with the owning instance's answer when the authority's state lives on another instance. */
-    private static void forwardToOwner(final Context ctx, final KafkaStreams app, final org.apache.kafka.streams.state.HostInfo self) throws Exception {
+    private static void forwardToOwner(final Context ctx, final KafkaStreams app, final org.apache.kafka.streams.state.HostInfo self,
+                                       final java.net.http.HttpClient forwarder, final String scheme) throws Exception {
         if (app == null || self == null || ctx.header(FORWARDED_HEADER) != null || app.state() != KafkaStreams.State.RUNNING) {
             return;
         }
@@ -359,7 +377,7 @@ public final class OtaHttpApi {
         if (owner == null || owner == org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE || owner.activeHost().equals(self)) {
             return;
         }
-        final java.net.URI target = java.net.URI.create("http://" + owner.activeHost().host() + ":" + owner.activeHost().port() + ctx.path()
+        final java.net.URI target = java.net.URI.create(scheme + "://" + owner.activeHost().host() + ":" + owner.activeHost().port() + ctx.path()
                 + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
         final java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(target).timeout(java.time.Duration.ofSeconds(30))
                 .header(FORWARDED_HEADER, self.host() + ":" + self.port())
@@ -368,8 +386,12 @@ public final class OtaHttpApi {
         if (ctx.contentType() != null) {
             request.header("Content-Type", ctx.contentType());
         }
+        // The caller's credentials travel with the request: the owner authenticates and authorizes the caller itself.
+        if (ctx.header("Authorization") != null) {
+            request.header("Authorization", ctx.header("Authorization"));
+        }
         try {
-            final java.net.http.HttpResponse<byte[]> answer = FORWARDER.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            final java.net.http.HttpResponse<byte[]> answer = forwarder.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
             ctx.status(answer.statusCode()).contentType(answer.headers().firstValue("Content-Type").orElse("application/json")).result(answer.body());
         } catch (final java.io.IOException e) {
             ctx.header("Retry-After", "2");

@@ -38,20 +38,27 @@ public final class AuthorityDirectory {
     private final Duration timeout;
     private final int retryAfterSeconds;
 
-    public AuthorityDirectory(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds) {
+    private final String scheme;
+
+    /** @param tls whether the instances serve HTTPS and what the client asking the others trusts */
+    public AuthorityDirectory(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds,
+                              final io.factfleet.auth.HttpTls tls) {
         this.streams = streams;
         this.self = self;
         this.timeout = timeout;
         this.retryAfterSeconds = retryAfterSeconds;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.scheme = tls.scheme();
+        this.http = tls.trusting(HttpClient.newBuilder().connectTimeout(timeout)).build();
     }
 
     /**
      * {@code {authorities: [sorted ids], instances: [host:port, ...]}}.
      *
-     * @param forwarded whether another instance asked: then only this instance's own authorities are listed
+     * @param forwarded     whether another instance asked: then only this instance's own authorities are listed
+     * @param authorization the caller's Authorization header, sent on to the other instances (which authorize the caller
+     *                      themselves); null for none
      */
-    public HttpAnswer list(final boolean forwarded) {
+    public HttpAnswer list(final boolean forwarded, final String authorization) {
         final KafkaStreams app = streams.get();
         if (app == null || app.state() != KafkaStreams.State.RUNNING) {
             return HttpAnswer.rebalancing("the reducer is " + (app == null ? "starting" : app.state()) + "; the authorities cannot be listed yet",
@@ -73,9 +80,12 @@ public final class AuthorityDirectory {
                 }
                 final String where = AuthorityRouter.describe(host);
                 try {
-                    final HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + where + "/authorities"))
-                            .timeout(timeout).header(AuthorityRouter.FORWARDED_HEADER, "1").header("Accept", "application/json").GET().build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    final HttpRequest.Builder ask = HttpRequest.newBuilder(URI.create(scheme + "://" + where + "/authorities"))
+                            .timeout(timeout).header(AuthorityRouter.FORWARDED_HEADER, "1").header("Accept", "application/json").GET();
+                    if (authorization != null) {
+                        ask.header("Authorization", authorization);
+                    }
+                    final HttpResponse<String> response = http.send(ask.build(), HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() != 200) {
                         return HttpAnswer.rebalancing("instance " + where + " could not list its authorities (HTTP " + response.statusCode() + ")",
                                 retryAfterSeconds);

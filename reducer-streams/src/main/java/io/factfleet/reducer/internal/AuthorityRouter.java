@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * for byte (a POST with its body). Either way the answer carries {@value HttpAnswer#SERVED_BY}, the
  * owner's {@code application.server}. A forwarded request carries {@value #FORWARDED_HEADER} and is
  * never forwarded again, so instances with momentarily different views of the assignment cannot
- * bounce a request between them.
+ * bounce a request between them. A forwarded request carries the caller's own Authorization header: the owner
+ * authenticates and authorizes the caller again (a signed request verifies there too, since method, path and body are
+ * the same), so no instance needs a service identity broader than its callers'.
  * Whenever the owner is unknown, restoring, moving or unreachable, the answer is a 503
  * {@code STORE_REBALANCING} with {@code Retry-After}.
  */
@@ -48,12 +50,17 @@ public final class AuthorityRouter {
     private final Duration timeout;
     private final int retryAfterSeconds;
 
-    public AuthorityRouter(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds) {
+    private final String scheme;
+
+    /** @param tls whether the instances serve HTTPS (then forwarding does too) and what the forwarding client trusts */
+    public AuthorityRouter(final Supplier<KafkaStreams> streams, final Supplier<HostInfo> self, final Duration timeout, final int retryAfterSeconds,
+                           final io.factfleet.auth.HttpTls tls) {
         this.streams = streams;
         this.self = self;
         this.timeout = timeout;
         this.retryAfterSeconds = retryAfterSeconds;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.scheme = tls.scheme();
+        this.http = tls.trusting(HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)).build();
     }
 
     /**
@@ -63,7 +70,7 @@ public final class AuthorityRouter {
      * @param forwarded    whether the request was already forwarded by another instance
      */
     public HttpAnswer route(final String authorityId, final String pathAndQuery, final boolean forwarded, final LocalView local) {
-        return route(authorityId, pathAndQuery, null, forwarded, local);
+        return route(authorityId, pathAndQuery, null, null, forwarded, local);
     }
 
     /**
@@ -71,10 +78,11 @@ public final class AuthorityRouter {
      *
      * @param pathAndQuery the request's raw path and query, replayed to the owner
      * @param jsonBody     the body, replayed to the owner as {@code application/json}; null for a GET
+     * @param authorization the caller's Authorization header, replayed to the owner; null for none
      * @param forwarded    whether the request was already forwarded by another instance
      */
-    public HttpAnswer route(final String authorityId, final String pathAndQuery, final byte[] jsonBody, final boolean forwarded,
-                            final LocalView local) {
+    public HttpAnswer route(final String authorityId, final String pathAndQuery, final byte[] jsonBody, final String authorization,
+                            final boolean forwarded, final LocalView local) {
         if (!JournalKey.isValidAuthorityId(authorityId)) {
             return HttpAnswer.error(400, HttpAnswer.ErrorCode.BAD_REQUEST, "'" + authorityId + "' is not a valid authority id ("
                     + JournalKey.AUTHORITY_ID.pattern() + ")");
@@ -105,14 +113,17 @@ public final class AuthorityRouter {
             return rebalancing("the instances disagree on who owns authority " + authorityId + "; this one thinks "
                     + describe(owner.activeHost()) + " does");
         }
-        return forward(owner.activeHost(), pathAndQuery, jsonBody);
+        return forward(owner.activeHost(), pathAndQuery, jsonBody, authorization);
     }
 
-    private HttpAnswer forward(final HostInfo owner, final String pathAndQuery, final byte[] jsonBody) {
-        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + describe(owner) + pathAndQuery))
+    private HttpAnswer forward(final HostInfo owner, final String pathAndQuery, final byte[] jsonBody, final String authorization) {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(scheme + "://" + describe(owner) + pathAndQuery))
                 .timeout(timeout)
                 .header(FORWARDED_HEADER, "1")
                 .header("Accept", "application/json");
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
         if (jsonBody == null) {
             builder.GET();
         } else {

@@ -1,6 +1,9 @@
 package io.factfleet.reducer.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.auth.AccessRule;
+import io.factfleet.auth.OperatorAuth;
+import io.factfleet.auth.Permission;
 import io.factfleet.reducer.ReducerMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -14,6 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The reducer's HTTP endpoints (documented in the module README). Every authority endpoint goes
  * through {@link AuthorityRouter}, so any instance answers for any authority.
+ *
+ * <p>Every route declares who may call it ({@link OperatorAuth}): an authority's endpoints need {@code state.read} on
+ * it (the edge bridge's protocol endpoints included: the bridge calls them with its service identity, which is
+ * granted {@code viewer} on {@code *}), {@code /authorities} and {@code /metrics.json} need it on {@code *},
+ * {@code /metrics} is {@link AccessRule#metrics()}, {@code /health} is open.
  */
 public final class ReducerHttpApi {
     static final int DEFAULT_LIMIT = 100;
@@ -59,32 +67,37 @@ public final class ReducerHttpApi {
         return HttpAnswer.ok(body);
     }
 
-    /** A Javalin app with the routes, not yet started. */
+    /** A Javalin app with the routes, not yet started; with a keystore in {@code tls} it serves HTTPS on {@code host:port}. */
     public static Javalin create(final AuthorityRouter router, final LocalAuthorityViews views, final ProtocolViews protocol,
                                  final AuthorityDirectory directory, final Supplier<KafkaStreams> streams, final ReducerMetrics metrics,
-                                 final Supplier<String> prometheusText) {
+                                 final Supplier<String> prometheusText, final OperatorAuth auth, final io.factfleet.auth.HttpTls tls,
+                                 final String host, final int port) {
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            auth.configure(config);
+            tls.serve(config, host, port);
         });
-        app.get("/health", ctx -> health(ctx, streams.get()));
+        final AccessRule read = AccessRule.authority(Permission.STATE_READ);
+        app.get("/health", ctx -> health(ctx, streams.get()), AccessRule.open());
         // Prometheus text for scrapers; the counters as JSON for scripts (what /metrics answered before).
         app.get("/metrics", ctx -> {
             ctx.attribute(ANSWERED, Boolean.TRUE);
             ctx.contentType(PROMETHEUS_TEXT).result(prometheusText.get());
-        });
+        }, AccessRule.metrics());
         app.get("/metrics.json", ctx -> {
             final ObjectNode body = HttpAnswer.JSON.valueToTree(metrics.snapshot());
             body.put("streamsState", stateOf(streams.get()));
             write(ctx, HttpAnswer.ok(body));
-        });
-        app.get("/authorities", ctx -> write(ctx, directory.list(ctx.header(AuthorityRouter.FORWARDED_HEADER) != null)));
-        app.get("/authorities/{id}/state", ctx -> write(ctx, route(router, ctx, views::state)));
-        app.get("/authorities/{id}/merkle", ctx -> write(ctx, route(router, ctx, views::merkle)));
+        }, AccessRule.global(Permission.METRICS_READ));
+        app.get("/authorities", ctx -> write(ctx, directory.list(ctx.header(AuthorityRouter.FORWARDED_HEADER) != null, ctx.header("Authorization"))),
+                AccessRule.global(Permission.STATE_READ));
+        app.get("/authorities/{id}/state", ctx -> write(ctx, route(router, ctx, views::state)), read);
+        app.get("/authorities/{id}/merkle", ctx -> write(ctx, route(router, ctx, views::merkle)), read);
         // The latest snapshot from the global stores (any instance answers): what a device that starts empty, or
         // compacts, hydrates from after verifying it.
-        app.get("/authorities/{id}/snapshot", ctx -> write(ctx, snapshot(streams.get(), ctx.pathParam("id"))));
+        app.get("/authorities/{id}/snapshot", ctx -> write(ctx, snapshot(streams.get(), ctx.pathParam("id"))), read);
         app.get("/authorities/{id}/facts", ctx -> {
             final String after = emptyToNull(ctx.queryParam("after"));
             if (after != null && !FactKeys.isFactIdHex(after)) {
@@ -97,7 +110,7 @@ public final class ReducerHttpApi {
                 return;
             }
             write(ctx, route(router, ctx, (authorityId, partition) -> views.facts(authorityId, partition, after, limit)));
-        });
+        }, read);
 
         // The edge bridge's endpoints (edge-bridge/PROTOCOL.md, reducer side).
         app.get("/authorities/{id}/facts/{factId}/status", ctx -> {
@@ -109,7 +122,7 @@ public final class ReducerHttpApi {
                 return;
             }
             write(ctx, route(router, ctx, (authorityId, partition) -> protocol.status(authorityId, partition, factId)));
-        });
+        }, read);
         app.post("/authorities/{id}/facts/status", ctx -> {
             final byte[] body = ctx.bodyAsBytes();
             final List<String> factIds;
@@ -120,7 +133,7 @@ public final class ReducerHttpApi {
                 return;
             }
             write(ctx, route(router, ctx, body, (authorityId, partition) -> protocol.statuses(authorityId, partition, factIds)));
-        });
+        }, read);
         app.post("/authorities/{id}/sync", ctx -> {
             final byte[] body = ctx.bodyAsBytes();
             final ProtocolQueries.SyncRequest request;
@@ -131,14 +144,14 @@ public final class ReducerHttpApi {
                 return;
             }
             write(ctx, route(router, ctx, body, (authorityId, partition) -> protocol.sync(authorityId, partition, request)));
-        });
+        }, read);
         app.get("/authorities/{id}/devices/{deviceId}/pending", ctx -> {
             final String deviceId = ctx.pathParam("deviceId");
             write(ctx, route(router, ctx, (authorityId, partition) -> protocol.pending(authorityId, partition, deviceId)));
-        });
+        }, read);
         // ?device=<id>: only that device, from its own entries (the edge bridge's per-device look-up).
         app.get("/authorities/{id}/roster", ctx -> write(ctx, route(router, ctx, ctx.queryParam("device") == null ? protocol::roster
-                : (authority, partition) -> protocol.rosterOf(authority, partition, ctx.queryParam("device")))));
+                : (authority, partition) -> protocol.rosterOf(authority, partition, ctx.queryParam("device")))), read);
         app.get("/authorities/{id}/cache/{key}/valid", ctx -> {
             final long epoch;
             try {
@@ -149,7 +162,7 @@ public final class ReducerHttpApi {
             }
             final String key = ctx.pathParam("key");
             write(ctx, route(router, ctx, (authorityId, partition) -> protocol.cacheValidity(authorityId, partition, key, epoch)));
-        });
+        }, read);
 
         app.exception(HttpResponseException.class, (e, ctx) -> {
             final HttpAnswer.ErrorCode code = e.getStatus() == 413 ? HttpAnswer.ErrorCode.BODY_TOO_LARGE
@@ -177,7 +190,8 @@ public final class ReducerHttpApi {
     private static HttpAnswer route(final AuthorityRouter router, final Context ctx, final byte[] jsonBody, final AuthorityRouter.LocalView view) {
         final String query = ctx.queryString();
         final String pathAndQuery = ctx.path() + (query == null || query.isEmpty() ? "" : "?" + query);
-        return router.route(ctx.pathParam("id"), pathAndQuery, jsonBody, ctx.header(AuthorityRouter.FORWARDED_HEADER) != null, view);
+        return router.route(ctx.pathParam("id"), pathAndQuery, jsonBody, ctx.header("Authorization"),
+                ctx.header(AuthorityRouter.FORWARDED_HEADER) != null, view);
     }
 
     private static HttpAnswer badRequest(final IllegalArgumentException e) {

@@ -70,7 +70,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     /**
      * A client configured by Confluent-style properties: {@code schema.registry.url} (required),
-     * {@code basic.auth.user.info}, {@code basic.auth.credentials.source},
+     * {@code basic.auth.user.info}, {@code basic.auth.credentials.source}, {@code schema.registry.ssl.truststore.*},
      * {@code schema.registry.request.timeout.ms}. Other properties are ignored, so a whole serde or
      * producer configuration may be passed.
      *
@@ -81,10 +81,34 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         this.authorization = basicAuthorization(config, configuredUrls);
         this.baseUrls = configuredUrls.stream().map(HttpSchemaRegistryClient::withoutUserInfo).toList();
         this.requestTimeout = SchemaRegistryClientConfig.requestTimeout(config);
-        this.http = HttpClient.newBuilder()
+        final HttpClient.Builder builder = HttpClient.newBuilder()
             .connectTimeout(requestTimeout)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+            .version(HttpClient.Version.HTTP_1_1);
+        trusting(config).ifPresent(builder::sslContext);
+        this.http = builder.build();
+    }
+
+    /** The SSL context of {@code schema.registry.ssl.truststore.*}, when a truststore is configured. */
+    private static Optional<javax.net.ssl.SSLContext> trusting(final Map<String, ?> config) {
+        final Object location = config.get(SchemaRegistryClientConfig.SSL_TRUSTSTORE_LOCATION_CONFIG);
+        if (location == null || location.toString().isBlank()) {
+            return Optional.empty();
+        }
+        final Object password = config.get(SchemaRegistryClientConfig.SSL_TRUSTSTORE_PASSWORD_CONFIG);
+        final Object type = config.get(SchemaRegistryClientConfig.SSL_TRUSTSTORE_TYPE_CONFIG);
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(location.toString().strip()))) {
+            final java.security.KeyStore store = java.security.KeyStore.getInstance(type == null ? "PKCS12" : type.toString());
+            store.load(in, password == null ? null : password.toString().toCharArray());
+            final javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            final javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return Optional.of(context);
+        } catch (final IOException | java.security.GeneralSecurityException e) {
+            throw new ConfigException(SchemaRegistryClientConfig.SSL_TRUSTSTORE_LOCATION_CONFIG, location,
+                "cannot be read as a " + (type == null ? "PKCS12" : type) + " truststore: " + e.getMessage());
+        }
     }
 
     /** A client for the given comma-separated registry URL(s), with default settings. */

@@ -35,6 +35,18 @@ public final class SchemaRegistryClientConfig {
      */
     public static final String REQUEST_TIMEOUT_MS_CONFIG = "schema.registry.request.timeout.ms";
 
+    /**
+     * A truststore (file) of the certificates to trust for an {@code https} registry, as Confluent's client names it.
+     * Optional: without it the JVM's default trust applies.
+     */
+    public static final String SSL_TRUSTSTORE_LOCATION_CONFIG = "schema.registry.ssl.truststore.location";
+
+    /** The truststore's password. */
+    public static final String SSL_TRUSTSTORE_PASSWORD_CONFIG = "schema.registry.ssl.truststore.password";
+
+    /** The truststore's type. Default {@code PKCS12}. */
+    public static final String SSL_TRUSTSTORE_TYPE_CONFIG = "schema.registry.ssl.truststore.type";
+
     /** Default of {@value #REQUEST_TIMEOUT_MS_CONFIG}. */
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 

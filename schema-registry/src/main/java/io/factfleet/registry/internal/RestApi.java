@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factfleet.auth.AccessRule;
+import io.factfleet.auth.Permission;
 import io.factfleet.registry.client.RegistryError;
 import io.factfleet.registry.client.SubjectVersion;
 import io.javalin.Javalin;
@@ -17,12 +19,15 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The HTTP routes: the subset of the Confluent Schema Registry REST API that serializers and operators use,
  * with Confluent's paths, JSON bodies, content type and error bodies ({@code {"error_code", "message"}}).
  * Request bodies are read as JSON whatever their content type ({@code application/vnd.schemaregistry.v1+json},
  * {@code application/json}, {@code application/octet-stream}).
+ * Every route declares who may call it ({@link AccessRule}): reads {@code schema.read}, registering
+ * {@code schema.register}, compatibility changes {@code registry.config}; {@code /health} is open.
  */
 public final class RestApi {
 
@@ -40,47 +45,52 @@ public final class RestApi {
 
     private final Registry registry;
     private final BooleanSupplier ready;
+    private final Supplier<String> prometheusText;
 
     /**
      * @param ready whether the store has been read to the end; until then every route but {@code /health}
      *              answers 503
+     * @param prometheusText the registry's metrics (authentication refusals), for {@code /metrics}
      */
-    public RestApi(final Registry registry, final BooleanSupplier ready) {
+    public RestApi(final Registry registry, final BooleanSupplier ready, final Supplier<String> prometheusText) {
         this.registry = registry;
         this.ready = ready;
+        this.prometheusText = prometheusText;
     }
 
     /** Adds the routes and error handling to {@code app}. */
     public void install(final Javalin app) {
         app.before(ctx -> {
-            if (!ready.getAsBoolean() && !ctx.path().equals("/health")) {
+            if (!ready.getAsBoolean() && !ctx.path().equals("/health") && !ctx.path().equals("/metrics")) {
                 throw new RegistryApiException(HttpStatus.SERVICE_UNAVAILABLE.getCode(), NOT_READY_ERROR_CODE,
                     "The schema registry is still reading its store topic", null);
             }
         });
 
-        app.get("/", ctx -> json(ctx, JSON.createObjectNode()));
-        app.get("/health", this::health);
+        final AccessRule read = AccessRule.global(Permission.SCHEMA_READ);
+        app.get("/", ctx -> json(ctx, JSON.createObjectNode()), read);
+        app.get("/health", this::health, AccessRule.open());
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheusText.get()), AccessRule.metrics());
 
-        app.get("/subjects", ctx -> json(ctx, strings(registry.subjects())));
+        app.get("/subjects", ctx -> json(ctx, strings(registry.subjects())), read);
         app.post("/subjects/{subject}/versions", ctx -> json(ctx, JSON.createObjectNode()
-            .put("id", registry.register(ctx.pathParam("subject"), schemaRequest(ctx)))));
+            .put("id", registry.register(ctx.pathParam("subject"), schemaRequest(ctx)))), AccessRule.global(Permission.SCHEMA_REGISTER));
         app.post("/subjects/{subject}", ctx -> json(ctx,
-            subjectVersion(registry.lookup(ctx.pathParam("subject"), schemaRequest(ctx)))));
+            subjectVersion(registry.lookup(ctx.pathParam("subject"), schemaRequest(ctx)))), read);
         app.get("/subjects/{subject}/versions", ctx -> {
             final ArrayNode versions = JSON.createArrayNode();
             registry.versions(ctx.pathParam("subject")).forEach(versions::add);
             json(ctx, versions);
-        });
+        }, read);
         app.get("/subjects/{subject}/versions/{version}", ctx -> json(ctx,
-            subjectVersion(registry.version(ctx.pathParam("subject"), ctx.pathParam("version")))));
+            subjectVersion(registry.version(ctx.pathParam("subject"), ctx.pathParam("version")))), read);
         app.get("/subjects/{subject}/versions/{version}/schema", ctx -> {
             final SubjectVersion version = registry.version(ctx.pathParam("subject"), ctx.pathParam("version"));
             ctx.contentType(CONTENT_TYPE).result(version.schema().toString());
-        });
+        }, read);
 
         app.get("/schemas/ids/{id}", ctx -> json(ctx, JSON.createObjectNode()
-            .put("schema", registry.schemaById(ctx.pathParam("id")).toString())));
+            .put("schema", registry.schemaById(ctx.pathParam("id")).toString())), read);
 
         app.post("/compatibility/subjects/{subject}/versions/{version}", ctx -> {
             final List<String> problems = registry.incompatibilities(ctx.pathParam("subject"),
@@ -90,17 +100,18 @@ public final class RestApi {
                 body.set("messages", strings(problems));
             }
             json(ctx, body);
-        });
+        }, read);
 
+        final AccessRule configure = AccessRule.global(Permission.REGISTRY_CONFIG);
         app.get("/config", ctx -> json(ctx, JSON.createObjectNode()
-            .put("compatibilityLevel", registry.globalLevel().name())));
+            .put("compatibilityLevel", registry.globalLevel().name())), read);
         app.put("/config", ctx -> json(ctx, JSON.createObjectNode()
-            .put("compatibility", registry.setLevel(Optional.empty(), compatibility(ctx)).name())));
+            .put("compatibility", registry.setLevel(Optional.empty(), compatibility(ctx)).name())), configure);
         app.get("/config/{subject}", ctx -> json(ctx, JSON.createObjectNode()
             .put("compatibilityLevel", registry.subjectLevel(ctx.pathParam("subject"),
-                Boolean.parseBoolean(ctx.queryParam("defaultToGlobal"))).name())));
+                Boolean.parseBoolean(ctx.queryParam("defaultToGlobal"))).name())), read);
         app.put("/config/{subject}", ctx -> json(ctx, JSON.createObjectNode()
-            .put("compatibility", registry.setLevel(Optional.of(ctx.pathParam("subject")), compatibility(ctx)).name())));
+            .put("compatibility", registry.setLevel(Optional.of(ctx.pathParam("subject")), compatibility(ctx)).name())), configure);
 
         app.exception(RegistryApiException.class, (e, ctx) -> {
             if (e.httpStatus() >= 500 && e.getCause() != null) {

@@ -30,7 +30,7 @@ class RestApiNotReadyTest {
         props.setProperty(SchemaRegistryConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:1");
         registry = new Registry(new SchemaRegistryConfig(props));
         app = Javalin.create(config -> config.showJavalinBanner = false);
-        new RestApi(registry, () -> false).install(app);
+        new RestApi(registry, () -> false, () -> "").install(app);
         app.start("127.0.0.1", 0);
     }
 
