@@ -123,18 +123,20 @@ public final class ScaleBench implements Callable<Integer> {
             for (final Topic<?, ?> topic : FactFleetTopics.all()) {
                 kafka.createTopic(topic.name(), partitions, 1, topic.configs());
             }
-            final Properties registryProps = new Properties();
+            // Operator authentication on, as deployed.
+            final io.factfleet.testkit.TestOperators operators = io.factfleet.testkit.TestOperators.create(dataDir.resolve("operators"));
+            final Properties registryProps = operators.serviceProps();
             registryProps.put("bootstrap.servers", kafka.bootstrapServers());
             registryProps.put("listeners", "http://127.0.0.1:0");
             try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
                 registry.start();
                 final String registryUrl = "http://127.0.0.1:" + registry.port();
                 final SpecificAvroSerializer<FactEnvelope> serializer =
-                        new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)));
+                        new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
                 try (KafkaProducer<String, byte[]> producer = journalProducer(kafka)) {
                     final Journal journal = new Journal(producer, serializer);
-                    baseline(kafka, registryUrl, dataDir, journal, run, figures);
-                    foldBySize(kafka, registryUrl, dataDir, journal, run, figures);
+                    baseline(kafka, registryUrl, dataDir, journal, run, figures, operators);
+                    foldBySize(kafka, registryUrl, dataDir, journal, run, figures, operators);
                 }
             }
         } finally {
@@ -157,7 +159,7 @@ public final class ScaleBench implements Callable<Integer> {
      * from the beginning; facts/s from Streams' RUNNING to the last fact.
      */
     private void baseline(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final Journal journal,
-                          final ObjectNode run, final ObjectNode figures) throws Exception {
+                          final ObjectNode run, final ObjectNode figures, final io.factfleet.testkit.TestOperators operators) throws Exception {
         final Random random = new Random(7);
         for (int a = 0; a < baselineAuthorities; a++) {
             final Site site = new Site(String.format(Locale.ROOT, "base-%04d", a), 10, random);
@@ -171,14 +173,14 @@ public final class ScaleBench implements Callable<Integer> {
         final long total = journal.sent();
         say("Baseline journal: %d facts in %d authorities of 10 devices", total, baselineAuthorities);
         // A throw-away reducer folds the journal first, so the JIT has compiled the fold before either timed run.
-        try (ReducerService warm = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer-warmup"))).start()) {
+        try (ReducerService warm = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer-warmup", operators))).start()) {
             awaitCount("the warm-up reducer", () -> warm.metrics().snapshot().factsFolded(), total, Duration.ofMinutes(5));
         }
 
         final AtomicLong processed = new AtomicLong();
         final StreamsBuilder builder = new StreamsBuilder();
         final SpecificAvroDeserializer<FactEnvelope> deserializer =
-                new SpecificAvroDeserializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", registryUrl)), FactEnvelope.class);
+                new SpecificAvroDeserializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)), FactEnvelope.class);
         builder.stream(FactFleetTopics.JOURNAL.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
                 .mapValues((key, bytes) -> {
                     final FactEnvelope fact = deserializer.deserialize(FactFleetTopics.JOURNAL.name(), bytes);
@@ -201,7 +203,7 @@ public final class ScaleBench implements Callable<Integer> {
         say("  eos_store_baseline_fps = %.0f", eosFps);
 
         final double reducerFps;
-        try (ReducerService reducer = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer-baseline"))).start()) {
+        try (ReducerService reducer = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer-baseline", operators))).start()) {
             reducerFps = timeFromRunning("a fresh reducer", () -> reducer.streamsState() == KafkaStreams.State.RUNNING,
                     () -> reducer.metrics().snapshot().factsFolded(), total);
         }
@@ -225,11 +227,11 @@ public final class ScaleBench implements Callable<Integer> {
      * an upgrade first, then the same fact mix; facts/s from the first send to the last fold.
      */
     private void foldBySize(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final Journal journal,
-                            final ObjectNode run, final ObjectNode figures) throws Exception {
+                            final ObjectNode run, final ObjectNode figures, final io.factfleet.testkit.TestOperators operators) throws Exception {
         final ObjectNode bySize = run.putObject("fold_fps_by_devices");
         final ObjectNode stateSizes = figures.putObject("state_bytes_by_devices");
         final Map<Integer, Double> fps = new HashMap<>();
-        try (ReducerService reducer = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer"))).start()) {
+        try (ReducerService reducer = new ReducerService(ReducerConfig.of(reducerProps(kafka, registryUrl, dataDir, "scale-reducer", operators))).start()) {
             final LongSupplier folded = () -> reducer.metrics().snapshot().factsFolded();
             awaitCount("the reducer folding the baseline journal", folded, journal.sent(), Duration.ofMinutes(5));
             final Random random = new Random(11);
@@ -431,8 +433,9 @@ public final class ScaleBench implements Callable<Integer> {
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
-    private static Properties reducerProps(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final String applicationId) {
-        final Properties props = new Properties();
+    private static Properties reducerProps(final KafkaCluster kafka, final String registryUrl, final Path dataDir, final String applicationId,
+                                           final io.factfleet.testkit.TestOperators operators) {
+        final Properties props = operators.serviceProps();
         props.put("bootstrap.servers", kafka.bootstrapServers());
         props.put("application.id", applicationId);
         props.put("state.dir", dataDir.resolve(applicationId).toString());

@@ -58,6 +58,7 @@ class LargeAuthorityIT {
 
     private static SchemaRegistryService registry;
     private static ReducerService reducer;
+    private static io.factfleet.testkit.TestOperators operators;
 
     @BeforeAll
     static void start() {
@@ -65,15 +66,16 @@ class LargeAuthorityIT {
         KAFKA.createTopic(FactFleetTopics.REJECTED.name(), 2, 1, FactFleetTopics.REJECTED.configs());
         KAFKA.createTopic(FactFleetTopics.SNAPSHOTS.name(), 1, 1, FactFleetTopics.SNAPSHOTS.configs());
         KAFKA.createTopic(FactFleetTopics.SNAPSHOT_BLOBS.name(), 1, 1, FactFleetTopics.SNAPSHOT_BLOBS.configs());
-        final Properties registryProps = new Properties();
+        operators = io.factfleet.testkit.TestOperators.create(stateDir.resolve("operators"));
+        final Properties registryProps = operators.serviceProps();
         registryProps.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.setProperty("listeners", "http://127.0.0.1:0");
         registry = new SchemaRegistryService(registryProps);
         registry.start();
-        final Properties p = new Properties();
+        final Properties p = operators.serviceProps();
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "reducer-large-it");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("reducer").toString());
         p.put(ReducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
         p.put(ReducerConfig.HTTP_PORT_CONFIG, "0");
         p.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "localhost");
@@ -111,7 +113,7 @@ class LargeAuthorityIT {
         final java.util.Map<String, Object> producerProps = KAFKA.producerProps();
         producerProps.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, AuthorityPartitioner.class);
         try (KafkaProducer<String, FactEnvelope> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
-                FactFleetTopics.JOURNAL.valueSerde(HttpSchemaRegistryClient.forUrl(registry.url())).serializer())) {
+                FactFleetTopics.JOURNAL.valueSerde(new HttpSchemaRegistryClient(operators.registryClient(registry.url()))).serializer())) {
             for (final FactEnvelope fact : facts) {
                 producer.send(new ProducerRecord<>(FactFleetTopics.JOURNAL.name(), site.authorityId() + "/" + Facts.idHex(fact), fact));
             }
@@ -122,8 +124,8 @@ class LargeAuthorityIT {
                 () -> reducer.metrics().snapshot().factsFolded() >= facts.size() || !reducer.streamsState().isRunningOrRebalancing());
         assertThat(reducer.streamsState()).isEqualTo(KafkaStreams.State.RUNNING);
         assertThat(reducer.metrics().snapshot().processingErrors()).isZero();
-        final HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(reducer.httpUri() + "/authorities/" + site.authorityId() + "/state")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> answer = HttpClient.newHttpClient().send(io.factfleet.testkit.TestOperators.get(
+                URI.create(reducer.httpUri() + "/authorities/" + site.authorityId() + "/state")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).isEqualTo(200);
         final JsonNode state = new ObjectMapper().readTree(answer.body());
         assertThat(state.get("state").get("factCount").asLong()).isEqualTo(facts.size());

@@ -73,6 +73,7 @@ class KafkaSecurityIT {
     private static ReducerService reducer;
     private static SnapshotCoordinatorService snapshots;
     private static OtaCoordinatorService ota;
+    private static io.factfleet.testkit.TestOperators operators;
 
     @BeforeAll
     static void startEveryServiceAsItsOwnUser() throws Exception {
@@ -92,7 +93,8 @@ class KafkaSecurityIT {
         final Path keyRing = dir.resolve("admin-keys.properties");
         Files.writeString(keyRing, AdminKeyRing.of(Map.of(SITE.authorityId(), SITE.adminKey())).toFileText());
 
-        final Properties registryProps = new Properties();
+        operators = io.factfleet.testkit.TestOperators.create(dir.resolve("operators"));
+        final Properties registryProps = operators.serviceProps();
         registryProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         registryProps.put("listeners", "http://127.0.0.1:0");
         clientSettings(Service.REGISTRY).forEach((k, v) -> registryProps.put("kafkastore." + k, v));
@@ -149,7 +151,7 @@ class KafkaSecurityIT {
             facts.add(SITE.device(i % 4).journalEntry(0, ("k" + i).getBytes(), "v".getBytes()));
         }
         final SpecificAvroSerializer<FactEnvelope> serializer =
-                new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(Map.of("schema.registry.url", "http://127.0.0.1:" + registry.port())));
+                new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient("http://127.0.0.1:" + registry.port())));
         try (KafkaProducer<String, byte[]> edge = new KafkaProducer<>(clientProps(Service.EDGE_BRIDGE), new StringSerializer(), new ByteArraySerializer())) {
             for (final FactEnvelope fact : facts) {
                 edge.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), SITE.authorityId(), serializer.serialize(FactFleetTopics.INBOUND.name(), fact))).get();
@@ -207,7 +209,7 @@ class KafkaSecurityIT {
     }
 
     private static Properties serviceProps(final Service service, final String registryUrl) {
-        final Properties props = new Properties();
+        final Properties props = operators.serviceProps();
         props.put("bootstrap.servers", KAFKA.bootstrapServers());
         props.put("state.dir", dir.resolve(service.name()).toString());
         props.put("schema.registry.url", registryUrl);
