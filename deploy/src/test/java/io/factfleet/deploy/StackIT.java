@@ -356,6 +356,18 @@ class StackIT {
         assertThat(cancel.exit()).as(cancel.out() + cancel.err()).isZero();
         final Cli watch = cli("upgrade", "--ota", ota, "watch", "--authority", demo.authorityId(), "--proposal", "fw-cli-1", "--interval", "PT0.2S");
         assertThat(watch.exit()).as(watch.out() + watch.err()).isEqualTo(io.factfleet.deploy.cli.ExitCodes.CANCELLED);
+        // The cancel is signed as an OperatorRolloutTransition naming the operator; the console's rollout page shows who.
+        final String byOperator = "data-action=\"CANCEL\" data-operator=\"" + StackIdentities.LOCAL_OPERATOR + "\"";
+        Await.until("the console's rollout page names who cancelled", VISIBLE_WITHIN,
+                () -> get(URI.create(stack.consoleUrl() + "/api/rollouts")).path("html").asText().contains(byOperator));
+        final io.factfleet.testkit.HeadlessChromium chromium = io.factfleet.testkit.HeadlessChromium.find(dataDir.resolve("chromium-profile")).orElse(null);
+        if (chromium != null) {
+            final String password = Files.readString(stack.dataDirectory().operatorPassword()).strip();
+            final String console = stack.consoleUrl().toString().replace("http://", "http://" + StackIdentities.LOCAL_OPERATOR + ":" + password + "@");
+            assertThat(chromium.dumpDom(console + "/rollouts")).contains(byOperator, "fw-cli-1");
+        } else {
+            org.junit.jupiter.api.Assumptions.abort("chromium is not installed (apt-get install chromium; .ci/run installs it)");
+        }
         assertThat(cli("upgrade", "--ota", ota, "watch", "--authority", demo.authorityId(), "--proposal", "no-such").exit())
                 .isEqualTo(io.factfleet.deploy.cli.ExitCodes.REFUSED);
     }

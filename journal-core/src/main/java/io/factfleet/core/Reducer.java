@@ -17,6 +17,7 @@ import io.factfleet.schema.KeyRotated;
 import io.factfleet.schema.KeyRotation;
 import io.factfleet.schema.ReadinessStatus;
 import io.factfleet.schema.RolloutTransition;
+import io.factfleet.schema.OperatorRolloutTransition;
 import io.factfleet.schema.RosterBatchChange;
 import io.factfleet.schema.RosterBatchChanged;
 import io.factfleet.schema.RosterMember;
@@ -346,7 +347,9 @@ public final class Reducer {
         } else if (payload instanceof UpgradeActivated activated) {
             activation(state, id, activated);
         } else if (payload instanceof RolloutTransition transition) {
-            rolloutTransition(state, body, id, transition);
+            rolloutTransition(state, body, id, transition, null);
+        } else if (payload instanceof OperatorRolloutTransition attributed) {
+            rolloutTransition(state, body, id, attributed.getTransition(), attributed.getOperator());
         } else if (payload instanceof DeviceMetadata metadata) {
             deviceMetadata(state, body, id, metadata);
         } else if (payload instanceof JournalEntry) {
@@ -659,7 +662,8 @@ public final class Reducer {
                 .setToVersion(a.getToVersion()).setActivationFence(a.getActivationFence()).setFactId(id).build());
     }
 
-    private static void rolloutTransition(final MaintenanceState state, final FactBody body, final String id, final RolloutTransition t) {
+    private static void rolloutTransition(final MaintenanceState state, final FactBody body, final String id, final RolloutTransition t,
+                                          final String operator) {
         final UpgradeChecks.Verdict admin = UpgradeChecks.admin(state, body);
         if (!admin.accepted()) {
             ignore(state, id, admin.reason());
@@ -667,7 +671,7 @@ public final class Reducer {
         }
         state.getRolloutTransitions().add(RolloutTransitionRecord.newBuilder().setProposalId(t.getProposalId())
                 .setWaveIndex(t.getWaveIndex()).setAction(t.getAction()).setReason(t.getReason())
-                .setIssuedAtMillis(body.getIssuedAtMillis()).setFactId(id).build());
+                .setIssuedAtMillis(body.getIssuedAtMillis()).setFactId(id).setOperator(operator).build());
     }
 
     private static void deviceMetadata(final MaintenanceState state, final FactBody body, final String id, final DeviceMetadata m) {

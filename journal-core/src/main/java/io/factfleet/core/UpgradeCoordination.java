@@ -127,6 +127,14 @@ public final class UpgradeCoordination {
         return transition(state, u, 0, action, reason, Math.max(nowMillis, lastTransitionAt(state, u) + 1));
     }
 
+    /** {@link #manual}, taken by {@code operator}: the fact is an {@code OperatorRolloutTransition} naming who acted. */
+    public static Emission manualBy(final MaintenanceState state, final UpgradeState u, final RolloutAction action, final String reason,
+                                    final String operator, final long nowMillis) {
+        final Emission plain = manual(state, u, action, reason, nowMillis);
+        return new Emission(plain.proposalId(), plain.identityEpoch(), plain.issuedAtMillis(),
+                new io.factfleet.schema.OperatorRolloutTransition((RolloutTransition) plain.payload(), operator), plain.why() + " (by " + operator + ")");
+    }
+
     private static Emission transition(final MaintenanceState state, final UpgradeState u, final int wave, final RolloutAction action,
                                        final String reason, final long issuedAt) {
         return new Emission(u.getProposalId(), state.getIdentityEpoch(), issuedAt,

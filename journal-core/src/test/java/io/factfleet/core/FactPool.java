@@ -112,6 +112,13 @@ final class FactPool {
         f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.PAUSE, null)));
         f.add(admin.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.RESUME, null)));
         f.add(d1.sign(0, new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.CANCEL, null))); // not admin
+        // Steps an operator took, attributed: folded like plain transitions, with who acted.
+        f.add(admin.sign(0, new io.factfleet.schema.OperatorRolloutTransition(
+                new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.PAUSE, "maintenance"), "alice")));
+        f.add(admin.sign(0, new io.factfleet.schema.OperatorRolloutTransition(
+                new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.RESUME, null), "bob")));
+        f.add(d2.sign(0, new io.factfleet.schema.OperatorRolloutTransition(
+                new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.CANCEL, null), "mallory"))); // not admin
         f.add(admin.sign(0, new UpgradeActivated("up-2", "app", 5L, 2L)));
 
         final byte[] digest = Hashing.sha256(("prefix" + seed).getBytes());

@@ -68,6 +68,27 @@ class RolloutTest {
     }
 
     @Test
+    void anOperatorsStepIsAppliedLikeAnyStepAndRecordsWhoTookIt() {
+        propose(true, 0);
+        final UpgradeState awaiting = upgrade();
+        assertThat(awaiting.getRolloutState()).isEqualTo(RolloutStatus.AWAITING_APPROVAL);
+        final FactEnvelope approve = UpgradeCoordination.manualBy(state(), awaiting, RolloutAction.APPROVE, "change 42", "alice@example.com",
+                clock.incrementAndGet()).sign(admin);
+        facts.add(approve);
+        assertThat(upgrade().getRolloutState()).isEqualTo(RolloutStatus.ROLLING);
+        final var record = state().getRolloutTransitions().stream().filter(t -> t.getFactId().equals(Facts.idHex(approve))).findFirst().orElseThrow();
+        assertThat(record.getApplied()).isTrue();
+        assertThat(record.getOperator()).isEqualTo("alice@example.com");
+        assertThat(record.getReason()).isEqualTo("change 42");
+        // A device cannot take an operator's step by naming one.
+        final FactEnvelope forged = device(0).sign(0, new io.factfleet.schema.OperatorRolloutTransition(
+                new RolloutTransition("u1", 0, RolloutAction.CANCEL, null), "alice@example.com"));
+        facts.add(forged);
+        assertThat(upgrade().getRolloutState()).isEqualTo(RolloutStatus.ROLLING);
+        assertThat(state().getIgnored()).anyMatch(i -> i.getFactId().equals(Facts.idHex(forged)) && i.getReason().startsWith("NOT_ADMIN"));
+    }
+
+    @Test
     void wavesAreTakenInDeviceIdOrderByCountPercentAndTheRest() {
         propose(false, 0);
         final List<WaveStatus> waves = upgrade().getWaves();

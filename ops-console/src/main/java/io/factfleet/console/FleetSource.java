@@ -186,7 +186,7 @@ public final class FleetSource {
                     devices == 0 ? null : threshold * 100.0 / devices, null, null);
             upgrades.add(new RolloutReport.Upgrade(u.path("proposalId").asText(), u.path("packageId").asText(), u.path("version").asLong(),
                     u.path("kind").asText(), activated ? "ACTIVATED" : "PROPOSED", activated,
-                    u.hasNonNull("activationFence") ? u.get("activationFence").asLong() : null, List.of(overall)));
+                    u.hasNonNull("activationFence") ? u.get("activationFence").asLong() : null, List.of(overall), List.of()));
         }
         return upgrades;
     }

@@ -19,10 +19,16 @@ public record RolloutReport(long generatedAtMillis, String source, List<Authorit
     /** An element of the ota-coordinator's {@code GET /authorities/{id}/upgrades}. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Upgrade(String proposalId, String packageId, Long version, String kind, String state, Boolean activated,
-                          Long activationFence, List<Wave> waves) {
+                          Long activationFence, List<Wave> waves, List<Step> steps) {
         public Upgrade {
             waves = waves == null ? List.of() : List.copyOf(waves);
+            steps = steps == null ? List.of() : List.copyOf(steps);
         }
+    }
+
+    /** A rollout step as recorded in the signed facts: what, which wave, who took it (null: the coordinator), and whether it applied. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Step(String action, int waveIndex, String operator, String reason, boolean applied, String problem, long issuedAtMillis) {
     }
 
     /** A rollout wave and its thresholds (null where the wave has none). */

@@ -26,7 +26,13 @@ class FleetSourceTest {
               "waves":[{"index":0,"name":"canary","state":"DONE","devices":2,"ready":2,"notReady":0,"rejected":0,"silent":0,
                         "successThresholdPercent":100,"errorThresholdCount":1,"errorThresholdPercent":50},
                        {"index":1,"name":"rest","state":"RUNNING","devices":10,"ready":3,"notReady":1,"rejected":2,"silent":4,
-                        "successThresholdPercent":80,"errorThresholdCount":2,"errorThresholdPercent":null}]}]
+                        "successThresholdPercent":80,"errorThresholdCount":2,"errorThresholdPercent":null}],
+              "steps":[{"action":"APPROVE","waveIndex":0,"operator":"alice@example.com","reason":"change 42","applied":true,"problem":null,
+                        "issuedAtMillis":10,"factId":"ab"},
+                       {"action":"OPEN_WAVE","waveIndex":1,"operator":null,"reason":"SUCCESS_THRESHOLD","applied":true,"problem":null,
+                        "issuedAtMillis":11,"factId":"cd"},
+                       {"action":"RESUME","waveIndex":0,"operator":"bob","reason":null,"applied":false,"problem":"INVALID_TRANSITION: not paused",
+                        "issuedAtMillis":12,"factId":"ef"}]}]
             """;
     private static final String SNAPSHOT_STATUS = """
             {"authorityId":"site-1","lastSnapshotEpoch":2,"openProposal":{"proposalId":"p-new","targetEpoch":4,"approvals":1,"threshold":2,
@@ -72,6 +78,15 @@ class FleetSourceTest {
         final String html = ConsolePages.rollouts(new RolloutReport(1, "ota-coordinator", List.of(new RolloutReport.AuthorityUpgrade("site-1", u)), null));
         assertThat(html).contains("data-wave=\"1\" data-ready=\"3\" data-not-ready=\"1\" data-rejected=\"2\" data-silent=\"4\"",
                 "reached: halts", "fence epoch 9");
+    }
+
+    @Test
+    void theRolloutPageShowsWhoTookEachStep() throws IOException {
+        final RolloutReport.Upgrade u = FleetSource.parseUpgrades(json(OTA)).get(0);
+        assertThat(u.steps()).extracting(RolloutReport.Step::operator).containsExactly("alice@example.com", null, "bob");
+        final String html = ConsolePages.rollouts(new RolloutReport(1, "ota-coordinator", List.of(new RolloutReport.AuthorityUpgrade("site-1", u)), null));
+        assertThat(html).contains("data-action=\"APPROVE\" data-operator=\"alice@example.com\"", "change 42",
+                "data-action=\"OPEN_WAVE\" data-operator=\"\"", "coordinator", "data-operator=\"bob\"", "no: INVALID_TRANSITION: not paused");
     }
 
     @Test

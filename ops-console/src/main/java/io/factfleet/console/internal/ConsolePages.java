@@ -166,6 +166,20 @@ public final class ConsolePages {
                         .append("</td><td>").append(errorThreshold(w)).append("</td></tr>");
             }
             b.append("</table>");
+            if (!u.steps().isEmpty()) {
+                b.append("<table class=\"steps\"><tr><th class=\"l\">step</th><th>wave</th><th class=\"l\">by</th><th class=\"l\">reason</th>"
+                        + "<th class=\"l\">applied</th></tr>");
+                for (final RolloutReport.Step s : u.steps()) {
+                    b.append("<tr class=\"step\" data-action=\"").append(esc(s.action())).append("\" data-operator=\"")
+                            .append(esc(s.operator() == null ? "" : s.operator())).append("\"><td class=\"l\">").append(esc(s.action()))
+                            .append("</td><td>").append(s.waveIndex()).append("</td><td class=\"l\">")
+                            .append(s.operator() == null ? "<span class=\"meta\">coordinator</span>" : esc(s.operator()))
+                            .append("</td><td class=\"l\">").append(s.reason() == null ? "" : esc(s.reason())).append("</td><td class=\"l\">")
+                            .append(s.applied() ? "yes" : "<span class=\"err\">no: " + esc(s.problem() == null ? "" : s.problem()) + "</span>")
+                            .append("</td></tr>");
+                }
+                b.append("</table>");
+            }
         }
         return b.toString();
     }

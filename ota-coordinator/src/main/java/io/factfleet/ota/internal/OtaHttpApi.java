@@ -52,7 +52,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * <p>Every route declares who may call it ({@link OperatorAuth}): reads need {@code state.read} on the authority
  * ({@code /authorities}, the list of every authority, on {@code *}), proposing {@code upgrade.propose}, approving
  * {@code upgrade.approve}, pausing, resuming and cancelling {@code rollout.control}. The caller's id goes into the
- * signed transition's reason ({@code "by <operator>: <reason>"}), so the journal records who acted.
+ * signed fact ({@code OperatorRolloutTransition}), so the journal and the state record who acted.
  */
 public final class OtaHttpApi {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -200,6 +200,22 @@ public final class OtaHttpApi {
             } else {
                 o.put("activationFence", u.getActivationFence());
             }
+            // Every step taken, in the order the state machine replays them, and who took it (null: the coordinator itself).
+            final ArrayNode steps = o.putArray("steps");
+            for (final io.factfleet.schema.state.RolloutTransitionRecord t : state.getRolloutTransitions()) {
+                if (!t.getProposalId().equals(u.getProposalId())) {
+                    continue;
+                }
+                final ObjectNode sj = steps.addObject();
+                sj.put("action", t.getAction().name());
+                sj.put("waveIndex", t.getWaveIndex());
+                sj.put("operator", t.getOperator());
+                sj.put("reason", t.getReason());
+                sj.put("applied", t.getApplied());
+                sj.put("problem", t.getProblem());
+                sj.put("issuedAtMillis", t.getIssuedAtMillis());
+                sj.put("factId", t.getFactId());
+            }
             final ArrayNode waves = o.putArray("waves");
             for (final WaveStatus w : u.getWaves()) {
                 final RolloutWave rule = u.getPlan().getWaves().get(w.getIndex());
@@ -329,7 +345,7 @@ public final class OtaHttpApi {
             return;
         }
         final String by = OperatorAuth.caller(ctx).map(Caller::id).orElse("unauthenticated");
-        final FactEnvelope fact = UpgradeCoordination.manual(state, upgrade, action, "by " + by + ": " + reason, clock.getAsLong()).sign(signer);
+        final FactEnvelope fact = UpgradeCoordination.manualBy(state, upgrade, action, reason, by, clock.getAsLong()).sign(signer);
         final MaintenanceState probe = MaintenanceState.newBuilder(state).build();
         final Reducer.Step step = reducer.apply(probe, fact);
         final String id = Facts.idHex(fact);
