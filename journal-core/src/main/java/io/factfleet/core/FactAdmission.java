@@ -125,7 +125,7 @@ public final class FactAdmission {
             return applyRoster(copy(rosterState), fact);
         }
         final Object payload = body.getPayload();
-        if (payload instanceof UpgradeProposed || payload instanceof SnapshotCompleted) {
+        if (payload instanceof UpgradeProposed || payload instanceof io.factfleet.schema.OperatorUpgradeProposal || payload instanceof SnapshotCompleted) {
             // Certified facts: refuse at the door what the reducer would ignore.
             final MaintenanceState probe = copy(rosterState);
             final Reducer.Step step = reducer.apply(probe, fact);

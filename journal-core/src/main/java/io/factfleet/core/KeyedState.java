@@ -107,6 +107,8 @@ public final class KeyedState {
                 certificateKeys(c.getCertificate(), keyIds);
             } else if (payload instanceof UpgradeProposed u) {
                 certificateKeys(u.getCertificate(), keyIds);
+            } else if (payload instanceof io.factfleet.schema.OperatorUpgradeProposal u) {
+                certificateKeys(u.getProposal().getCertificate(), keyIds);
             }
             loadKeys(entries, state, keyIds);
             final String device = fact.getBody().getDeviceId();

@@ -18,6 +18,7 @@ import io.factfleet.schema.KeyRotation;
 import io.factfleet.schema.ReadinessStatus;
 import io.factfleet.schema.RolloutTransition;
 import io.factfleet.schema.OperatorRolloutTransition;
+import io.factfleet.schema.OperatorUpgradeProposal;
 import io.factfleet.schema.RosterBatchChange;
 import io.factfleet.schema.RosterBatchChanged;
 import io.factfleet.schema.RosterMember;
@@ -341,7 +342,9 @@ public final class Reducer {
         } else if (payload instanceof CacheInvalidated invalidated) {
             cacheInvalidation(state, invalidated);
         } else if (payload instanceof UpgradeProposed upgrade) {
-            upgrade(state, body, id, upgrade);
+            upgrade(state, body, id, upgrade, null);
+        } else if (payload instanceof OperatorUpgradeProposal attributed) {
+            upgrade(state, body, id, attributed.getProposal(), attributed.getOperator());
         } else if (payload instanceof UpgradeReadiness readiness) {
             readiness(state, body, id, readiness);
         } else if (payload instanceof UpgradeActivated activated) {
@@ -579,7 +582,7 @@ public final class Reducer {
         }
     }
 
-    private void upgrade(final MaintenanceState state, final FactBody body, final String id, final UpgradeProposed u) {
+    private void upgrade(final MaintenanceState state, final FactBody body, final String id, final UpgradeProposed u, final String proposedBy) {
         final UpgradeMetadata m = u.getMetadata();
         if (!m.getAuthorityId().equals(state.getAuthorityId())) {
             ignore(state, id, "AUTHORITY_MISMATCH: the upgrade metadata names authority " + m.getAuthorityId());
@@ -597,6 +600,7 @@ public final class Reducer {
                 .setReadyCount(0).setNotReadyCount(0).setRejectedCount(0).setActivated(false)
                 .setProposalEpoch(body.getIdentityEpoch()).setProposedAtMillis(body.getIssuedAtMillis())
                 .setPlan(io.factfleet.schema.RolloutPlan.newBuilder(m.getPlan()).build())
+                .setProposedBy(proposedBy)
                 .build();
         final List<UpgradeState> upgrades = state.getUpgrades();
         for (int i = 0; i < upgrades.size(); i++) {

@@ -99,6 +99,18 @@ class FactAdmissionTest {
     }
 
     @Test
+    void anOperatorsUpgradeProposalIsCheckedAtTheDoorLikeAnyProposal() {
+        final io.factfleet.schema.UpgradeMetadata m = UpgradeFacts.metadata(g.authorityId(), "u1", "fw", 2, new byte[] {1},
+                io.factfleet.schema.UpgradeKind.SOFT, null, Long.MAX_VALUE, UpgradeFacts.noWaves());
+        final FactEnvelope certified = g.admin().sign(0, new io.factfleet.schema.OperatorUpgradeProposal(
+                new io.factfleet.schema.UpgradeProposed(m, ThresholdCertificates.of(m, g.deviceKeys().subList(0, 2))), "alice"));
+        assertThat(admission.admit(created(), certified).accepted()).isTrue();
+        final FactEnvelope forged = g.admin().sign(0, new io.factfleet.schema.OperatorUpgradeProposal(
+                new io.factfleet.schema.UpgradeProposed(m, ThresholdCertificates.of(m, g.deviceKeys().subList(0, 1))), "alice"));
+        assertThat(rejection(created(), forged)).isEqualTo(RejectionCode.CERTIFICATE_INVALID);
+    }
+
+    @Test
     void anEnrolmentWithoutAThresholdIsRejected() {
         final DeviceEnrolment enrolment = new DeviceEnrolment(g.authorityId(), 0L, "new", ByteBuffer.wrap(Ed25519Keys.generate().publicKey()), null);
         final FactEnvelope fact = g.device(0).sign(0, new DeviceEnrolled(enrolment, ThresholdCertificates.of(enrolment, g.deviceKeys().subList(0, 1))));

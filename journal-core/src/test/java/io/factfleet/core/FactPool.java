@@ -120,6 +120,12 @@ final class FactPool {
         f.add(d2.sign(0, new io.factfleet.schema.OperatorRolloutTransition(
                 new io.factfleet.schema.RolloutTransition("up-2", 0, io.factfleet.schema.RolloutAction.CANCEL, null), "mallory"))); // not admin
         f.add(admin.sign(0, new UpgradeActivated("up-2", "app", 5L, 2L)));
+        // An upgrade an operator proposed through the coordinator: folded like any proposal, with who proposed it.
+        final UpgradeMetadata attributed = new UpgradeMetadata(a, "up-3", "cfg", 1L, ByteBuffer.wrap(Hashing.sha256(new byte[] {3})), 3L,
+                UpgradeKind.SOFT, null, Long.MAX_VALUE, new RolloutPlan(List.of(), false));
+        f.add(admin.sign(0, new io.factfleet.schema.OperatorUpgradeProposal(new UpgradeProposed(attributed,
+                ThresholdCertificates.of(attributed, List.of(g.deviceKeys().get(1), g.deviceKeys().get(2)))), "carol")));
+        f.add(d2.readiness(0, "up-3", "cfg", 1, ReadinessStatus.READY, null));
 
         final byte[] digest = Hashing.sha256(("prefix" + seed).getBytes());
         f.add(admin.sign(0, new SnapshotProposed("snap-1", "admin", 0L, ByteBuffer.wrap(digest), 10L)));

@@ -40,6 +40,11 @@ public final class OtaConfig {
     public static final String TICK_MS_CONFIG = "factfleet.ota.tick.ms";
     public static final long DEFAULT_TICK_MS = 1_000;
     public static final String ACTOR_CONFIG = "factfleet.ota.actor";
+    /**
+     * Authorities whose policy separates proposing from approving (comma-separated ids, or {@code *} for all):
+     * the operator who proposed an upgrade may not approve its rollout. Default: none.
+     */
+    public static final String SEPARATION_OF_DUTIES_CONFIG = "factfleet.ota.separation.of.duties";
     public static final String DEFAULT_ACTOR = "ota-coordinator";
 
     private static final String OWN_PREFIX = "factfleet.";
@@ -64,6 +69,16 @@ public final class OtaConfig {
         p.putIfAbsent(TICK_MS_CONFIG, String.valueOf(DEFAULT_TICK_MS));
         p.putIfAbsent(ACTOR_CONFIG, DEFAULT_ACTOR);
         return new OtaConfig(p);
+    }
+
+    /** Whether {@code authorityId}'s policy forbids an upgrade's proposer to approve it ({@value #SEPARATION_OF_DUTIES_CONFIG}). */
+    public boolean separatesDuties(final String authorityId) {
+        for (final String id : properties.getProperty(SEPARATION_OF_DUTIES_CONFIG, "").split(",")) {
+            if (id.strip().equals("*") || id.strip().equals(authorityId)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Properties for Kafka Streams: everything but the coordinator's own and the registry client's keys. */

@@ -99,7 +99,8 @@ public final class OtaCoordinatorService implements AutoCloseable {
             } catch (final Exception e) {
                 throw new IllegalStateException("cannot produce the fact to " + FactFleetTopics.INBOUND.name() + ": " + e, e);
             }
-        }, metrics, System::currentTimeMillis, auth, config.tls(), config.httpBindHost(), config.httpPort()).start(config.httpBindHost(), config.httpPort());
+        }, metrics, System::currentTimeMillis, auth, config.tls(), config.httpBindHost(), config.httpPort(), config::separatesDuties)
+                .start(config.httpBindHost(), config.httpPort());
         final java.util.Properties streamsProps = config.streamsProperties();
         final String advertised = streamsProps.getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:0");
         final org.apache.kafka.streams.state.HostInfo configured = org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(advertised);

@@ -36,6 +36,12 @@ public final class OtaMetrics {
                 .register(registry).increment();
     }
 
+    /** An approval refused because the approver proposed the upgrade (separation of duties). */
+    public void separationOfDutiesRefused() {
+        Counter.builder("factfleet.ota.approvals.refused").tag("reason", "separation_of_duties")
+                .description("approvals refused by the authority's policy").register(registry).increment();
+    }
+
     /** An authority with upgrades this coordinator cannot act on. */
     public void watchedWithoutKey(final String authorityId) {
         withoutKey.add(authorityId);

@@ -55,6 +55,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * signed fact ({@code OperatorRolloutTransition}), so the journal and the state record who acted.
  */
 public final class OtaHttpApi {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OtaHttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int UNPROCESSABLE = 422;
 
@@ -64,11 +65,14 @@ public final class OtaHttpApi {
     private final Consumer<FactEnvelope> publish;
     private final OtaMetrics metrics;
     private final LongSupplier clock;
+    /** Whether an authority's policy forbids the proposer of an upgrade to approve it. */
+    private final java.util.function.Predicate<String> separationOfDuties;
     private final Reducer reducer = Reducer.standard();
     private volatile KafkaStreams boundStreams;
 
     private OtaHttpApi(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor, final Consumer<FactEnvelope> publish,
-                       final OtaMetrics metrics, final LongSupplier clock) {
+                       final OtaMetrics metrics, final LongSupplier clock, final java.util.function.Predicate<String> separationOfDuties) {
+        this.separationOfDuties = separationOfDuties;
         this.streams = streams;
         this.keys = keys;
         this.actor = actor;
@@ -80,7 +84,8 @@ public final class OtaHttpApi {
     /** A Javalin app with the routes, not yet started. {@code publish} produces a fact and waits for Kafka's acknowledgement. */
     public static Javalin create(final Supplier<KafkaStreams> streams, final AdminKeyRing keys, final String actor,
                                  final Consumer<FactEnvelope> publish, final OtaMetrics metrics, final LongSupplier clock, final OperatorAuth auth) {
-        return create(streams, () -> null, keys, actor, publish, metrics, clock, auth, io.factfleet.auth.HttpTls.none(), "0.0.0.0", 0);
+        return create(streams, () -> null, keys, actor, publish, metrics, clock, auth, io.factfleet.auth.HttpTls.none(), "0.0.0.0", 0,
+                authority -> false);
     }
 
     /**
@@ -92,8 +97,8 @@ public final class OtaHttpApi {
     public static Javalin create(final Supplier<KafkaStreams> streams, final Supplier<org.apache.kafka.streams.state.HostInfo> self,
                                  final AdminKeyRing keys, final String actor, final Consumer<FactEnvelope> publish, final OtaMetrics metrics,
                                  final LongSupplier clock, final OperatorAuth auth, final io.factfleet.auth.HttpTls tls, final String host,
-                                 final int port) {
-        final OtaHttpApi api = new OtaHttpApi(streams, keys, actor, publish, metrics, clock);
+                                 final int port, final java.util.function.Predicate<String> separationOfDuties) {
+        final OtaHttpApi api = new OtaHttpApi(streams, keys, actor, publish, metrics, clock, separationOfDuties);
         final Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
@@ -193,6 +198,7 @@ public final class OtaHttpApi {
             o.put("packageId", u.getPackageId());
             o.put("version", u.getVersion());
             o.put("kind", u.getKind().name());
+            o.put("proposedBy", u.getProposedBy());
             o.put("state", u.getRolloutState().name());
             o.put("activated", u.getActivated());
             if (u.getActivationFence() == null) {
@@ -275,7 +281,8 @@ public final class OtaHttpApi {
                     error(ctx, 400, "FACT_ID_MISMATCH", "the fact id is not the SHA-256 of its body");
                     return;
                 }
-                if (!fact.getBody().getAuthorityId().equals(state.getAuthorityId()) || !(fact.getBody().getPayload() instanceof UpgradeProposed)) {
+                if (!fact.getBody().getAuthorityId().equals(state.getAuthorityId()) || !(fact.getBody().getPayload() instanceof UpgradeProposed
+                        || fact.getBody().getPayload() instanceof io.factfleet.schema.OperatorUpgradeProposal)) {
                     error(ctx, 400, "BAD_REQUEST", "the fact must be an UpgradeProposed fact of authority " + state.getAuthorityId());
                     return;
                 }
@@ -285,7 +292,9 @@ public final class OtaHttpApi {
                 if (signer == null) {
                     return;
                 }
-                fact = signer.signAt(state.getIdentityEpoch(), clock.getAsLong(), proposed);
+                // Signed here for the caller: the fact names who proposed, so separation of duties can be judged later.
+                final String by = OperatorAuth.caller(ctx).map(Caller::id).orElse("unauthenticated");
+                fact = signer.signAt(state.getIdentityEpoch(), clock.getAsLong(), new io.factfleet.schema.OperatorUpgradeProposal(proposed, by));
             } else {
                 error(ctx, 400, "BAD_REQUEST", "give {\"fact\": base64 of a signed UpgradeProposed FactEnvelope} or "
                         + "{\"proposal\": base64 of UpgradeProposed (metadata and certificate), signed here with the admin key}");
@@ -295,7 +304,8 @@ public final class OtaHttpApi {
             error(ctx, 400, "UNDECODABLE", "the base64 is not canonical Avro of the expected record: " + e.getMessage());
             return;
         }
-        final UpgradeProposed proposed = (UpgradeProposed) fact.getBody().getPayload();
+        final UpgradeProposed proposed = fact.getBody().getPayload() instanceof io.factfleet.schema.OperatorUpgradeProposal attributed
+                ? attributed.getProposal() : (UpgradeProposed) fact.getBody().getPayload();
         UpgradeChecks.Verdict verdict = UpgradeChecks.proposal(state, fact.getBody(), proposed, SignatureVerifier.bouncyCastle());
         if (verdict.accepted()) {
             verdict = UpgradeChecks.expiry(proposed.getMetadata(), clock.getAsLong());
@@ -345,6 +355,14 @@ public final class OtaHttpApi {
             return;
         }
         final String by = OperatorAuth.caller(ctx).map(Caller::id).orElse("unauthenticated");
+        if (action == RolloutAction.APPROVE && separationOfDuties.test(state.getAuthorityId()) && by.equals(upgrade.getProposedBy())) {
+            metrics.separationOfDutiesRefused();
+            LOG.warn("Refused {}'s approval of upgrade {} of {}: they proposed it, and the authority's policy separates the two",
+                    by, proposalId, state.getAuthorityId());
+            error(ctx, 403, "SEPARATION_OF_DUTIES", by + " proposed upgrade " + proposalId + "; authority " + state.getAuthorityId()
+                    + " requires another operator to approve it");
+            return;
+        }
         final FactEnvelope fact = UpgradeCoordination.manualBy(state, upgrade, action, reason, by, clock.getAsLong()).sign(signer);
         final MaintenanceState probe = MaintenanceState.newBuilder(state).build();
         final Reducer.Step step = reducer.apply(probe, fact);
