@@ -121,6 +121,26 @@ final class InProcessSpine implements AutoCloseable {
         return reducers.get(i);
     }
 
+    /**
+     * Starts an OTA coordinator on this spine that acts for the authorities whose admin keys are in
+     * {@code adminKeys} (a key ring file), with {@code extra} settings, and waits until it is RUNNING.
+     * The caller closes it.
+     */
+    io.factfleet.ota.OtaCoordinatorService startOta(final Path stateDir, final Path adminKeys, final Map<String, String> extra) {
+        final Properties otaProps = operators.serviceProps();
+        otaProps.put("bootstrap.servers", bootstrapServers);
+        otaProps.put("state.dir", stateDir.toString());
+        otaProps.put("schema.registry.url", registryUrl);
+        otaProps.put(io.factfleet.ota.OtaConfig.HTTP_PORT_CONFIG, "0");
+        otaProps.put(io.factfleet.ota.OtaConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+        otaProps.put(io.factfleet.ota.OtaConfig.ADMIN_KEYS_CONFIG, adminKeys.toString());
+        otaProps.put("commit.interval.ms", "100");
+        otaProps.putAll(extra);
+        final io.factfleet.ota.OtaCoordinatorService ota = new io.factfleet.ota.OtaCoordinatorService(io.factfleet.ota.OtaConfig.of(otaProps)).start();
+        Await.until("the OTA coordinator is RUNNING", Duration.ofSeconds(90), () -> ota.streamsState() == KafkaStreams.State.RUNNING);
+        return ota;
+    }
+
     /** Produces a fact to the inbound topic as its authority's operator tooling would, and waits for Kafka's acknowledgement. */
     void publish(final FactEnvelope fact) {
         try {

@@ -29,12 +29,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,17 +65,7 @@ class SeparationOfDutiesIT {
                 Map.of(AUTHORITY.authorityId(), List.of("release-manager"))));
         final Path keyRing = dir.resolve("admin-keys.properties");
         Files.writeString(keyRing, AdminKeyRing.of(Map.of(AUTHORITY.authorityId(), AUTHORITY.adminKey())).toFileText());
-        final Properties otaProps = spine.operators.serviceProps();
-        otaProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        otaProps.put("state.dir", dir.resolve("ota").toString());
-        otaProps.put("schema.registry.url", spine.registryUrl);
-        otaProps.put(OtaConfig.HTTP_PORT_CONFIG, "0");
-        otaProps.put(OtaConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
-        otaProps.put(OtaConfig.ADMIN_KEYS_CONFIG, keyRing.toString());
-        otaProps.put(OtaConfig.SEPARATION_OF_DUTIES_CONFIG, AUTHORITY.authorityId());
-        otaProps.put("commit.interval.ms", "100");
-        ota = new OtaCoordinatorService(OtaConfig.of(otaProps)).start();
-        Await.until("the coordinator is RUNNING", Duration.ofSeconds(90), () -> ota.streamsState() == KafkaStreams.State.RUNNING);
+        ota = spine.startOta(dir.resolve("ota"), keyRing, Map.of(OtaConfig.SEPARATION_OF_DUTIES_CONFIG, AUTHORITY.authorityId()));
         spine.publish(AUTHORITY.genesisFact(OPERATOR));
     }
 

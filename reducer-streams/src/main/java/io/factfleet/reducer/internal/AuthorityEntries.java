@@ -31,11 +31,11 @@ public final class AuthorityEntries {
 
     /** One authority's entries in a store the caller may write (the fold processor's). */
     public static KeyedState.Entries of(final KeyValueStore<String, byte[]> store, final String authorityId) {
-        final String prefix = authorityId + "/";
+        final KeyedState.Entries reads = readOnly(store, authorityId);
         return new KeyedState.Entries() {
             @Override
             public byte[] get(final String key) {
-                return store.get(storeKey(authorityId, key));
+                return reads.get(key);
             }
 
             @Override
@@ -50,7 +50,7 @@ public final class AuthorityEntries {
 
             @Override
             public void scan(final String keyPrefix, final BiConsumer<String, byte[]> visitor) {
-                AuthorityEntries.scan(store, prefix, keyPrefix, visitor);
+                reads.scan(keyPrefix, visitor);
             }
         };
     }
