@@ -94,7 +94,7 @@ public final class ActivationBench implements Callable<Integer> {
         final Map<String, Ed25519Keys.SigningKey> adminKeys = new HashMap<>();
         authorities.forEach(a -> adminKeys.put(a.authorityId(), a.adminKey()));
         final Path keyRing = dataDir.resolve("admin-keys.properties");
-        Files.writeString(keyRing, AdminKeyRing.of(adminKeys).toFileText());
+        AdminKeyRing.write(keyRing, AdminKeyRing.of(adminKeys));
         final double[] samples = new double[trials];
         try (KafkaCluster kafka = KafkaCluster.singleBroker()) {
             kafka.start();

@@ -78,8 +78,12 @@ public final class AdminKeyRing {
         return new AdminKeyRing(Map.of());
     }
 
-    /** Reads a key ring file; a malformed line is an error naming the file and the property. */
+    /**
+     * Reads a key ring file; a malformed line is an error naming the file and the property, and a file others may
+     * read or write is refused with the {@code chmod} that fixes it (it holds signing keys).
+     */
     public static AdminKeyRing load(final Path file) {
+        refuseWiderThanOwnerOnly(file);
         final Properties p = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(in);
@@ -111,6 +115,11 @@ public final class AdminKeyRing {
     public static synchronized void put(final Path file, final String authorityId, final Ed25519Keys.SigningKey key) {
         final Map<String, Ed25519Keys.SigningKey> keys = new TreeMap<>(Files.exists(file) ? load(file).source.get() : Map.of());
         keys.put(authorityId, key);
+        write(file, new AdminKeyRing(keys));
+    }
+
+    /** Writes {@code ring} to {@code file}, replacing it atomically through a temporary file created owner-only (mode 600). */
+    public static synchronized void write(final Path file, final AdminKeyRing ring) {
         try {
             final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
@@ -120,10 +129,27 @@ public final class AdminKeyRing {
             } catch (final UnsupportedOperationException e) {
                 Files.createFile(tmp);
             }
-            Files.writeString(tmp, new AdminKeyRing(keys).toFileText(), StandardCharsets.UTF_8);
+            Files.writeString(tmp, ring.toFileText(), StandardCharsets.UTF_8);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot write the admin key ring " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void refuseWiderThanOwnerOnly(final Path file) {
+        final Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !dir.getFileSystem().supportedFileAttributeViews().contains("posix") || !Files.exists(file)) {
+            return;
+        }
+        try {
+            final java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+            if (mode.stream().anyMatch(p -> p != java.nio.file.attribute.PosixFilePermission.OWNER_READ
+                    && p != java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)) {
+                throw new IllegalArgumentException("the admin key ring " + file + " has mode " + java.nio.file.attribute.PosixFilePermissions.toString(mode)
+                        + ": it holds signing keys, so it must be readable by its owner only; run: chmod 600 " + file);
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read the mode of the admin key ring " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -17,7 +17,7 @@ class AdminKeyRingTest {
     void roundTripsThroughItsFile() throws Exception {
         final Ed25519Keys.SigningKey key = Ed25519Keys.generate();
         final Path file = dir.resolve("admins.properties");
-        Files.writeString(file, AdminKeyRing.of(Map.of("fleet-a", key)).toFileText());
+        AdminKeyRing.write(file, AdminKeyRing.of(Map.of("fleet-a", key)));
         final AdminKeyRing ring = AdminKeyRing.load(file);
         assertThat(ring.authorities()).containsExactly("fleet-a");
         assertThat(ring.adminKey("fleet-a").orElseThrow().keyId()).isEqualTo(key.keyId());
@@ -45,14 +45,29 @@ class AdminKeyRingTest {
     @Test
     void refusesAMalformedSeedNamingTheProperty() throws Exception {
         final Path file = dir.resolve("bad.properties");
-        Files.writeString(file, "fleet-a.admin.seed=abc\n");
+        ownerOnly(file, "fleet-a.admin.seed=abc\n");
         assertThatThrownBy(() -> AdminKeyRing.load(file)).hasMessageContaining("fleet-a.admin.seed").hasMessageContaining("64 hex digits");
     }
 
     @Test
     void refusesAPropertyThatIsNotAnAdminSeed() throws Exception {
         final Path file = dir.resolve("bad.properties");
-        Files.writeString(file, "fleet-a.seed=00\n");
+        ownerOnly(file, "fleet-a.seed=00\n");
         assertThatThrownBy(() -> AdminKeyRing.load(file)).hasMessageContaining("fleet-a.seed");
+    }
+
+    @Test
+    void refusesAKeyRingOthersCanReadNamingTheChmodThatFixesIt() throws Exception {
+        final Path file = dir.resolve("open.properties");
+        AdminKeyRing.write(file, AdminKeyRing.of(Map.of("fleet-a", Ed25519Keys.generate())));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> AdminKeyRing.load(file)).hasMessageContaining("rw-r--r--").hasMessageContaining("chmod 600 " + file);
+        // A following ring keeps what it had rather than read a file others can read.
+        assertThat(AdminKeyRing.following(file).authorities()).isEmpty();
+    }
+
+    private static void ownerOnly(final Path file, final String text) throws Exception {
+        Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 }

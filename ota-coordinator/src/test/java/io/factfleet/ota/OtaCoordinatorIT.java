@@ -119,8 +119,8 @@ class OtaCoordinatorIT {
         reducer = new ReducerService(ReducerConfig.of(reducerProps)).start();
 
         final Path keyRing = dir.resolve("admin-keys.properties");
-        Files.writeString(keyRing, AdminKeyRing.of(Map.of(SOFT.authorityId(), SOFT.adminKey(), FLEET.authorityId(), FLEET.adminKey(),
-                HARD.authorityId(), HARD.adminKey(), SLOW.authorityId(), SLOW.adminKey())).toFileText());
+        AdminKeyRing.write(keyRing, AdminKeyRing.of(Map.of(SOFT.authorityId(), SOFT.adminKey(), FLEET.authorityId(), FLEET.adminKey(),
+                HARD.authorityId(), HARD.adminKey(), SLOW.authorityId(), SLOW.adminKey())));
         final Properties otaProps = new Properties();
         otaProps.setProperty("factfleet.auth.enabled", "false"); // this test is not about operator auth (operator-auth and AuthMatrixIT are)
         otaProps.put("bootstrap.servers", KAFKA.bootstrapServers());

@@ -78,7 +78,7 @@ class HardForkIT {
         bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
 
         final Path keyRing = dir.resolve("admin-keys.properties");
-        Files.writeString(keyRing, AdminKeyRing.of(Map.of(AUTHORITY.authorityId(), AUTHORITY.adminKey())).toFileText());
+        AdminKeyRing.write(keyRing, AdminKeyRing.of(Map.of(AUTHORITY.authorityId(), AUTHORITY.adminKey())));
         ota = spine.startOta(dir.resolve("ota"), keyRing, Map.of());
         spine.publish(AUTHORITY.genesisFact(OPERATOR));
     }

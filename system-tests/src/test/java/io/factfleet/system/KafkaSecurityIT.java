@@ -91,7 +91,7 @@ class KafkaSecurityIT {
             admin.createAcls(acls).all().get();
         }
         final Path keyRing = dir.resolve("admin-keys.properties");
-        Files.writeString(keyRing, AdminKeyRing.of(Map.of(SITE.authorityId(), SITE.adminKey())).toFileText());
+        AdminKeyRing.write(keyRing, AdminKeyRing.of(Map.of(SITE.authorityId(), SITE.adminKey())));
 
         operators = io.factfleet.testkit.TestOperators.create(dir.resolve("operators"));
         final Properties registryProps = operators.serviceProps();

@@ -132,7 +132,7 @@ class OperatorAuthMatrixIT {
         snapshots = new SnapshotCoordinatorService(SnapshotConfig.of(snapshotProps, ring)).start();
 
         final Path keyRing = dir.resolve("admin-keys.properties");
-        Files.writeString(keyRing, ring.toFileText());
+        AdminKeyRing.write(keyRing, ring);
         final Properties otaProps = operators.serviceProps();
         otaProps.put("bootstrap.servers", KAFKA.bootstrapServers());
         otaProps.put("schema.registry.url", spine.registryUrl);

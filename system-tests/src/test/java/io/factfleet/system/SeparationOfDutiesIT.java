@@ -64,7 +64,7 @@ class SeparationOfDutiesIT {
         spine.operators.with(OperatorEntry.ed25519("release-b", List.of(Hashing.hex(SECOND.publicKey())),
                 Map.of(AUTHORITY.authorityId(), List.of("release-manager"))));
         final Path keyRing = dir.resolve("admin-keys.properties");
-        Files.writeString(keyRing, AdminKeyRing.of(Map.of(AUTHORITY.authorityId(), AUTHORITY.adminKey())).toFileText());
+        AdminKeyRing.write(keyRing, AdminKeyRing.of(Map.of(AUTHORITY.authorityId(), AUTHORITY.adminKey())));
         ota = spine.startOta(dir.resolve("ota"), keyRing, Map.of(OtaConfig.SEPARATION_OF_DUTIES_CONFIG, AUTHORITY.authorityId()));
         spine.publish(AUTHORITY.genesisFact(OPERATOR));
     }
