@@ -43,22 +43,18 @@ public final class OperatorsFile {
     }
 
     private final Path file;
-    private final Duration checkEvery;
-    private final LongSupplier clock;
+    private final io.factfleet.auth.internal.CheckThrottle throttle;
     private volatile OperatorDirectory directory;
     private volatile FileTime loadedModified;
     private volatile long loadedSize;
-    private volatile long lastCheckMillis;
 
     private OperatorsFile(final Path file, final Duration checkEvery, final LongSupplier clock, final OperatorDirectory first,
                           final FileTime modified, final long size) {
         this.file = file;
-        this.checkEvery = checkEvery;
-        this.clock = clock;
+        this.throttle = new io.factfleet.auth.internal.CheckThrottle(checkEvery, clock);
         this.directory = first;
         this.loadedModified = modified;
         this.loadedSize = size;
-        this.lastCheckMillis = clock.getAsLong();
     }
 
     /**
@@ -132,15 +128,7 @@ public final class OperatorsFile {
 
     /** The operators now in force, re-reading the file first if it changed and was not checked for {@code checkEvery}. */
     public OperatorDirectory directory() {
-        final long now = clock.getAsLong();
-        if (now - lastCheckMillis >= checkEvery.toMillis()) {
-            synchronized (this) {
-                if (now - lastCheckMillis >= checkEvery.toMillis()) {
-                    lastCheckMillis = now;
-                    reloadIfChanged();
-                }
-            }
-        }
+        throttle.runIfDue(this::reloadIfChanged);
         return directory;
     }
 

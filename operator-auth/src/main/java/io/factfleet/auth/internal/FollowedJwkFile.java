@@ -26,12 +26,10 @@ public final class FollowedJwkFile implements JWKSource<SecurityContext> {
     private static final Logger LOG = LoggerFactory.getLogger(FollowedJwkFile.class);
 
     private final Path file;
-    private final Duration checkEvery;
-    private final LongSupplier clock;
+    private final CheckThrottle throttle;
     private volatile JWKSet keys;
     private volatile FileTime loadedModified;
     private volatile long loadedSize;
-    private volatile long lastCheckMillis;
 
     /**
      * @throws IOException    when the file cannot be read
@@ -39,25 +37,15 @@ public final class FollowedJwkFile implements JWKSource<SecurityContext> {
      */
     public FollowedJwkFile(final Path file, final Duration checkEvery, final LongSupplier clock) throws IOException, ParseException {
         this.file = file;
-        this.checkEvery = checkEvery;
-        this.clock = clock;
+        this.throttle = new CheckThrottle(checkEvery, clock);
         this.loadedModified = Files.getLastModifiedTime(file);
         this.loadedSize = Files.size(file);
         this.keys = JWKSet.load(file.toFile());
-        this.lastCheckMillis = clock.getAsLong();
     }
 
     @Override
     public List<JWK> get(final JWKSelector selector, final SecurityContext context) throws KeySourceException {
-        final long now = clock.getAsLong();
-        if (now - lastCheckMillis >= checkEvery.toMillis()) {
-            synchronized (this) {
-                if (now - lastCheckMillis >= checkEvery.toMillis()) {
-                    lastCheckMillis = now;
-                    reloadIfChanged();
-                }
-            }
-        }
+        throttle.runIfDue(this::reloadIfChanged);
         return selector.select(keys);
     }
 
