@@ -62,7 +62,7 @@ public final class StackIdentities {
             final boolean first = !Files.exists(operators);
             final String operatorPassword = secret(dir.operatorPassword());
             if (first) {
-                OperatorsFile.put(operators, new OperatorEntry(LOCAL_OPERATOR, List.of(Hashing.hex(operatorKey.publicKey())), null,
+                OperatorsFile.put(operators, new OperatorEntry(LOCAL_OPERATOR, List.of(Hashing.hex(operatorKey.publicKey())), null, null,
                         new OperatorEntry.BasicLogin(LOCAL_OPERATOR, OperatorsFile.bcrypt(operatorPassword.toCharArray())),
                         grants(Grants.EVERY_AUTHORITY, Role.ADMIN)));
             }
@@ -80,7 +80,7 @@ public final class StackIdentities {
                 passwords.put(service, password);
                 final String id = "svc-" + service + "-registry";
                 if (!listed.contains(id)) {
-                    OperatorsFile.put(operators, new OperatorEntry(id, List.of(), null,
+                    OperatorsFile.put(operators, new OperatorEntry(id, List.of(), null, null,
                             new OperatorEntry.BasicLogin(id, OperatorsFile.bcrypt(password.toCharArray())), grants(Grants.EVERY_AUTHORITY, Role.SERVICE)));
                 }
             }

@@ -15,6 +15,8 @@ public record Caller(String id, Method method, Grants grants) {
         ED25519,
         /** An OIDC/JWT bearer token validated against the configured JWKS. */
         JWT,
+        /** A TLS client certificate whose subject the operators file lists (mutual TLS). */
+        MTLS,
         /** HTTP basic auth against a bcrypt hash in the operators file (Confluent's schema registry clients use it). */
         BASIC,
         /** Authentication is switched off ({@code factfleet.auth.enabled=false}): everybody is admin. */

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * app.get("/health", health, AccessRule.open());
  * app.post("/authorities/{id}/snapshots", propose, AccessRule.authority(Permission.SNAPSHOT_PROPOSE));
  * }</pre>
- * Before a matched route's handler runs, the caller is authenticated (Ed25519-signed request, bearer token or basic
- * login; see {@link Caller.Method}) and its grants checked against the rule. A refusal answers 401 or 403 with
+ * Before a matched route's handler runs, the caller is authenticated (Ed25519-signed request, bearer token, basic
+ * login or a TLS client certificate; see {@link Caller.Method}) and its grants checked against the rule. A refusal answers 401 or 403 with
  * {@code {"code", "message"}}, is counted in {@code factfleet_auth_refused_total{reason}} and logged with the caller
  * (never the credential). A route without a rule is refused: new endpoints are closed until someone decides who may
  * call them. {@link #routes()} lists every route with its rule, for tests over all of them.
@@ -139,9 +139,8 @@ public final class OperatorAuth {
         final String pathWithQuery = ctx.path() + (query == null || query.isEmpty() ? "" : "?" + query);
         final Decision decision = rule.isEmpty()
                 ? refuseUnruled(ctx.method().name(), ctx.endpointHandlerPath())
-                : decide(rule.get(), ctx.method().name(), pathWithQuery, ctx.header("Authorization"),
-ctx.bodyAsBytes(),
-                        name -> ctx.pathParamMap().get(name), ctx.ip());
+                : decide(rule.get(), ctx.method().name(), pathWithQuery, ctx.header("Authorization"), ctx.bodyAsBytes(),
+                        name -> ctx.pathParamMap().get(name), ctx.ip(), clientCertificate(ctx));
         if (decision.allowed()) {
             decision.caller().ifPresent(c -> ctx.attribute(CALLER_ATTRIBUTE, c));
             return;
@@ -153,6 +152,13 @@ ctx.bodyAsBytes(),
         ctx.status(refusal.status()).contentType("application/json")
                 .result(JSON.createObjectNode().put("code", refusal.code().name()).put("message", refusal.message()).toString());
         ctx.skipRemainingHandlers();
+    }
+
+    /** The client certificate of the request's TLS connection (Jetty's servlet attribute), when it presented one. */
+    private static Optional<java.security.cert.X509Certificate> clientCertificate(final Context ctx) {
+        final Object chain = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
+        return chain instanceof java.security.cert.X509Certificate[] certificates && certificates.length > 0
+                ? Optional.of(certificates[0]) : Optional.empty();
     }
 
     private Decision refuseUnruled(final String method, final String path) {
@@ -169,13 +175,23 @@ ctx.bodyAsBytes(),
      */
     public Decision decide(final AccessRule rule, final String method, final String pathWithQuery, final String authorization, final byte[] body,
                            final UnaryOperator<String> pathParams, final String remote) {
+        return decide(rule, method, pathWithQuery, authorization, body, pathParams, remote, Optional.empty());
+    }
+
+    /**
+     * As {@link #decide(AccessRule, String, String, String, byte[], UnaryOperator, String)} for a request whose TLS
+     * connection presented {@code clientCertificate} (verified by the TLS layer against the truststore).
+     */
+    public Decision decide(final AccessRule rule, final String method, final String pathWithQuery, final String authorization, final byte[] body,
+                           final UnaryOperator<String> pathParams, final String remote,
+                           final Optional<java.security.cert.X509Certificate> clientCertificate) {
         if (rule instanceof AccessRule.Open || (rule instanceof AccessRule.Metrics && config.metricsOpen())) {
             return Decision.allow(null);
         }
         if (!config.enabled()) {
             return Decision.allow(UNAUTHENTICATED_ADMIN);
         }
-        final Authenticator.Outcome outcome = authenticator.authenticate(method, pathWithQuery, authorization, body);
+        final Authenticator.Outcome outcome = authenticator.authenticate(method, pathWithQuery, authorization, body, clientCertificate);
         if (outcome.refusal().isPresent()) {
             return refused(outcome.refusal().get(), method, pathWithQuery, outcome.claimed(), remote);
         }

@@ -66,8 +66,8 @@ class OperatorAuthTest {
         OperatorsFile.write(operators, List.of(
                 OperatorEntry.ed25519("root", List.of(Hashing.hex(ADMIN.publicKey())), Map.of("*", List.of("admin"))),
                 OperatorEntry.ed25519("viewer-a", List.of(Hashing.hex(VIEWER_OF_A.publicKey())), Map.of("a", List.of("viewer"))),
-                new OperatorEntry("carol", List.of(), "carol@example.com", null, Map.of("b", List.of("operator"))),
-                new OperatorEntry("registry-client", List.of(), null,
+                new OperatorEntry("carol", List.of(), "carol@example.com", null, null, Map.of("b", List.of("operator"))),
+                new OperatorEntry("registry-client", List.of(), null, null,
                         new OperatorEntry.BasicLogin("svc", OperatorsFile.bcrypt("s3cret".toCharArray())), Map.of("*", List.of("service")))));
         final Properties p = new Properties();
         p.setProperty(OperatorAuthConfig.OPERATORS_FILE, operators.toString());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factfleet.auth.HttpTls;
+import io.factfleet.auth.OperatorEntry;
 import io.factfleet.console.ConsoleConfig;
 import io.factfleet.console.ConsoleService;
 import io.factfleet.core.AuthorityGenesis;
@@ -28,6 +29,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Every operator-facing service serves HTTPS with {@code factfleet.http.tls.*} (the bridge's kind of configuration):
  * the registry (its clients trust it Confluent's way), fact-ingest's metrics, two reducers that forward to each other
  * over HTTPS, both coordinators and the console, which reads the others over HTTPS. Plain HTTP gets no answer.
+ * Every service asks for client certificates ({@code factfleet.http.tls.client.auth=requested}): an operator known by
+ * its certificate alone reads what its grants allow from either reducer (the one that forwards is known to the owner
+ * by its own certificate), and every other caller still authenticates as before.
  */
 class ServicesTlsIT {
     @RegisterExtension
@@ -67,6 +73,8 @@ class ServicesTlsIT {
     @TempDir
     static Path dir;
     private static Path keystore;
+    private static Path operatorCertificate;
+    private static HttpClient alice;
     private static HttpClient https;
     private static InProcessSpine spine;
     private static SnapshotCoordinatorService snapshots;
@@ -75,9 +83,18 @@ class ServicesTlsIT {
 
     @BeforeAll
     static void startEveryServiceWithTls() throws Exception {
-        keystore = selfSignedKeystore(dir.resolve("services.p12"));
-        https = HttpClient.newBuilder().sslContext(HttpTls.sslContext(new HttpTls.Store(keystore, PASSWORD, "PKCS12"))).build();
-        final TestOperators operators = TestOperators.create(dir.resolve("operators")).withTls(keystore, PASSWORD);
+        keystore = selfSignedKeystore(dir.resolve("services.p12"), "services", "CN=localhost");
+        operatorCertificate = selfSignedKeystore(dir.resolve("ops-alice.p12"), "alice", "CN=ops-alice,O=Example");
+        final Path truststore = dir.resolve("trusted.p12");
+        trust(keystore, "services", truststore);
+        trust(operatorCertificate, "alice", truststore);
+        https = HttpClient.newBuilder().sslContext(HttpTls.sslContext(new HttpTls.Store(truststore, PASSWORD, "PKCS12"))).build();
+        final TestOperators operators = TestOperators.create(dir.resolve("operators")).withTls(keystore, truststore, PASSWORD)
+                .withServiceProperty(HttpTls.CLIENT_AUTH, HttpTls.ClientAuth.REQUESTED.label())
+                .with(new OperatorEntry("ops-alice", List.of(), null, "CN=ops-alice,O=Example", null, Map.of(AUTHORITIES.get(0), List.of("viewer"))))
+                .with(new OperatorEntry("svc-services", List.of(), null, "CN=localhost", null, Map.of("*", List.of("viewer"))));
+        alice = HttpClient.newBuilder().sslContext(HttpTls.sslContext(Optional.of(new HttpTls.Store(operatorCertificate, PASSWORD, "PKCS12")),
+                Optional.of(new HttpTls.Store(truststore, PASSWORD, "PKCS12")))).build();
         spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 2, PARTITIONS, 1, operators);
         for (final String id : AUTHORITIES) {
             spine.publish(AuthorityGenesis.generate(id, 3, 2).genesisFact(OPERATOR));
@@ -169,6 +186,32 @@ class ServicesTlsIT {
     }
 
     @Test
+    void anOperatorKnownByItsClientCertificateReadsItsAuthorityFromEitherReducerAndNothingElse() throws Exception {
+        final String own = AUTHORITIES.get(0);
+        final Set<String> servedBy = new HashSet<>();
+        for (final ReducerService reducer : spine.reducers) {
+            final URI state = URI.create(reducer.httpUri() + "/authorities/" + own + "/state");
+            Await.until(own + " is served to ops-alice by " + reducer.applicationServer(), Duration.ofSeconds(60),
+                    () -> alice.send(HttpRequest.newBuilder(state).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString())
+                            .statusCode() == 200);
+            final HttpResponse<String> r = alice.send(HttpRequest.newBuilder(state).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            servedBy.add(JSON.readTree(r.body()).path("servedBy").asText());
+            for (final String other : AUTHORITIES.subList(1, AUTHORITIES.size())) {
+                final HttpResponse<String> refused = alice.send(HttpRequest.newBuilder(URI.create(reducer.httpUri() + "/authorities/" + other
+                        + "/state")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+                assertThat(JSON.readTree(refused.body()).path("code").asText()).isEqualTo("OTHER_AUTHORITY");
+            }
+        }
+        assertThat(servedBy).as("one reducer answered itself, the other forwarded to it with its own certificate").hasSize(1);
+        final HttpResponse<String> registryWrite = alice.send(HttpRequest.newBuilder(URI.create(spine.registryUrl + "/config"))
+                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"NONE\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(registryWrite.statusCode()).as(registryWrite.body()).isEqualTo(403);
+    }
+
+    @Test
     void plainHttpToAServiceThatServesTlsGetsNoAnswer() {
         final URI plain = URI.create(spine.reducer(0).httpUri().toString().replace("https://", "http://") + "/health");
         final Throwable failure = catchThrowable(() -> {
@@ -181,14 +224,27 @@ class ServicesTlsIT {
         }
     }
 
-    private static Path selfSignedKeystore(final Path path) throws Exception {
-        final Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        final Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "services", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", path.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD).redirectErrorStream(true).start();
+    private static Path selfSignedKeystore(final Path path, final String alias, final String subject) throws Exception {
+        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", subject, "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", path.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
+        return path;
+    }
+
+    /** Adds the certificate of {@code alias} in {@code keystore} to {@code truststore} (created if needed). */
+    private static void trust(final Path keystore, final String alias, final Path truststore) throws Exception {
+        final Path cert = keystore.resolveSibling(alias + ".crt");
+        keytool("-exportcert", "-alias", alias, "-keystore", keystore.toString(), "-storepass", PASSWORD, "-file", cert.toString());
+        keytool("-importcert", "-noprompt", "-alias", alias, "-file", cert.toString(), "-storetype", "PKCS12",
+                "-keystore", truststore.toString(), "-storepass", PASSWORD);
+    }
+
+    private static void keytool(final String... args) throws Exception {
+        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        command.addAll(List.of(args));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         final String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
-        return path;
     }
 }

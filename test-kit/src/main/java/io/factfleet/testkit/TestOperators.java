@@ -53,7 +53,7 @@ public final class TestOperators {
             OperatorsFile.write(operatorsFile, List.of(
                     OperatorEntry.ed25519("it-admin", List.of(Hashing.hex(ADMIN.publicKey())), Map.of("*", List.of("admin"))),
                     OperatorEntry.ed25519("svc-bridge", List.of(Hashing.hex(bridge.publicKey())), Map.of("*", List.of("viewer"))),
-                    new OperatorEntry(REGISTRY_USER, List.of(), null, new OperatorEntry.BasicLogin(REGISTRY_USER,
+                    new OperatorEntry(REGISTRY_USER, List.of(), null, null, new OperatorEntry.BasicLogin(REGISTRY_USER,
                             OperatorsFile.bcrypt(registryPassword.toCharArray())), Map.of("*", List.of("service")))));
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
@@ -92,10 +92,18 @@ public final class TestOperators {
      * others, the registry included (Confluent's {@code schema.registry.ssl.truststore.*}).
      */
     public TestOperators withTls(final Path keystore, final String password) {
+        return withTls(keystore, keystore, password);
+    }
+
+    /**
+     * As {@link #withTls(Path, String)}, trusting the certificates in {@code truststore} (PKCS12, same password): the
+     * services' own and, with {@code factfleet.http.tls.client.auth}, the operators' client certificates.
+     */
+    public TestOperators withTls(final Path keystore, final Path truststore, final String password) {
         for (final String[] kv : new String[][] {
                 {"factfleet.http.tls.keystore.path", keystore.toString()}, {"factfleet.http.tls.keystore.password", password},
-                {"factfleet.http.tls.truststore.path", keystore.toString()}, {"factfleet.http.tls.truststore.password", password},
-                {"schema.registry.ssl.truststore.location", keystore.toString()}, {"schema.registry.ssl.truststore.password", password}}) {
+                {"factfleet.http.tls.truststore.path", truststore.toString()}, {"factfleet.http.tls.truststore.password", password},
+                {"schema.registry.ssl.truststore.location", truststore.toString()}, {"schema.registry.ssl.truststore.password", password}}) {
             extra.setProperty(kv[0], kv[1]);
         }
         return this;

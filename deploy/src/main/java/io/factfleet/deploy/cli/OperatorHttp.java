@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -12,7 +11,6 @@ import java.time.Duration;
 /** GETs JSON for the operator commands and turns failures into a {@link CommandFailure} with an exit code. */
 final class OperatorHttp {
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private OperatorHttp() {
     }
@@ -32,7 +30,7 @@ final class OperatorHttp {
     static JsonNode get(final URI uri, final String service, final OperatorIdentity identity) throws CommandFailure {
         final HttpResponse<String> response;
         try {
-            response = HTTP.send(identity.sign(HttpRequest.newBuilder(uri), "GET", uri, null).timeout(Duration.ofSeconds(15))
+            response = identity.http().send(identity.sign(HttpRequest.newBuilder(uri), "GET", uri, null).timeout(Duration.ofSeconds(15))
                             .header("Accept", "application/json").GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (final IOException e) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -58,7 +57,6 @@ public final class SnapshotCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
         boolean json() {
             return "json".equalsIgnoreCase(output);
@@ -73,7 +71,7 @@ public final class SnapshotCommand implements Runnable {
         }
 
         HttpResponse<String> send(final HttpRequest request) throws Exception {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return identity.http().send(request, HttpResponse.BodyHandlers.ofString());
         }
 
         JsonNode status() throws Exception {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -51,7 +50,6 @@ public final class UpgradeCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Override
     public void run() {
@@ -76,7 +74,7 @@ public final class UpgradeCommand implements Runnable {
             } else {
                 request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
             }
-            final HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> r = identity.http().send(request.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode parsed;
             try {
                 parsed = JSON.readTree(r.body());

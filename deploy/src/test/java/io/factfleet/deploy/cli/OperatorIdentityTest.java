@@ -118,4 +118,10 @@ class OperatorIdentityTest {
         assertThat(state("--key", key.toString())).isEqualTo(ExitCodes.USAGE);
         assertThat(err.toString()).contains("chmod 600");
     }
+
+    @Test
+    void aClientCertificateThatCannotBeReadIsBadUsageNamingTheOption() {
+        assertThat(state("--cert", dir.resolve("missing.p12").toString())).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("--cert").contains("missing.p12");
+    }
 }

@@ -36,6 +36,8 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
  *     entry whose {@code jwtSubject} is the token's {@code sub};</li>
  * <li>{@code Basic <base64 user:password>}: the operators file's bcrypt hash (Confluent's registry clients send this).</li>
  * </ul>
+ * A request without an Authorization header that came with a client certificate (mutual TLS: the TLS layer has
+ * checked it against the service's truststore) is the operator whose {@code tlsSubject} is the certificate's subject.
  */
 public final class Authenticator {
     /** A caller or a refusal, with who the caller claimed to be (for logs; never a secret). */
@@ -73,6 +75,18 @@ public final class Authenticator {
     }
 
     public Outcome authenticate(final String method, final String pathWithQuery, final String authorization, final byte[] body) {
+        return authenticate(method, pathWithQuery, authorization, body, Optional.empty());
+    }
+
+    /**
+     * @param clientCertificate the TLS client certificate the connection presented, already verified against the
+     *                          service's truststore by the TLS layer; used when there is no Authorization header
+     */
+    public Outcome authenticate(final String method, final String pathWithQuery, final String authorization, final byte[] body,
+                                final Optional<java.security.cert.X509Certificate> clientCertificate) {
+        if ((authorization == null || authorization.isBlank()) && clientCertificate.isPresent()) {
+            return certificate(clientCertificate.get());
+        }
         if (authorization == null || authorization.isBlank()) {
             return Outcome.refused(Refusal.Code.UNAUTHENTICATED, "this endpoint needs operator credentials: a request signed with your operator key ("
                     + RequestSignatures.OPERATOR_SCHEME + "; the factfleet CLI does it), a bearer token from your identity provider, or a basic login", "anonymous");
@@ -137,6 +151,18 @@ public final class Authenticator {
                     + "; sign every request with a fresh nonce", key.get().operator().entry().id());
         }
         return Outcome.ok(new Caller(key.get().operator().entry().id(), Caller.Method.ED25519, key.get().operator().grants()));
+    }
+
+    private Outcome certificate(final java.security.cert.X509Certificate certificate) {
+        final javax.security.auth.x500.X500Principal subject = certificate.getSubjectX500Principal();
+        final String claimed = "certificate " + subject.getName();
+        // The TLS layer has checked the chain and its validity dates against the truststore.
+        final Optional<OperatorDirectory.Known> known = directory().flatMap(d -> d.byTlsSubject(subject));
+        if (known.isEmpty()) {
+            return Outcome.refused(Refusal.Code.UNKNOWN_OPERATOR, "no operator in this service's operators file has the tlsSubject '"
+                    + subject.getName() + "' of your client certificate; ask an admin to add it (README, Security)", claimed);
+        }
+        return Outcome.ok(new Caller(known.get().entry().id(), Caller.Method.MTLS, known.get().grants()));
     }
 
     private static Outcome malformedSignature(final String keyId) {

@@ -26,6 +26,7 @@ public final class OperatorDirectory {
     private final Map<String, Key> byKeyId = new HashMap<>();
     private final Map<String, Known> bySubject = new HashMap<>();
     private final Map<String, Known> byBasicUser = new HashMap<>();
+    private final Map<String, Known> byTlsSubject = new HashMap<>();
     private final int size;
 
     /**
@@ -58,6 +59,18 @@ public final class OperatorDirectory {
             }
             if (e.jwtSubject() != null && bySubject.put(e.jwtSubject(), known) != null) {
                 throw new IllegalArgumentException("jwtSubject '" + e.jwtSubject() + "' is listed for two operators");
+            }
+            if (e.tlsSubject() != null) {
+                final String canonical;
+                try {
+                    canonical = canonicalSubject(e.tlsSubject());
+                } catch (final IllegalArgumentException notADn) {
+                    throw new IllegalArgumentException("operator '" + e.id() + "': tlsSubject '" + e.tlsSubject() + "' is not a distinguished name "
+                            + "(RFC 2253, e.g. CN=alice,O=Example; openssl x509 -noout -subject -nameopt RFC2253 -in alice.pem prints it)");
+                }
+                if (byTlsSubject.put(canonical, known) != null) {
+                    throw new IllegalArgumentException("tlsSubject '" + e.tlsSubject() + "' is listed for two operators");
+                }
             }
             if (e.basic() != null) {
                 if (e.basic().user() == null || e.basic().bcrypt() == null || !e.basic().bcrypt().matches("\\$2[aby]\\$\\d\\d\\$.{53}")) {
@@ -95,6 +108,15 @@ public final class OperatorDirectory {
 
     public Optional<Known> byBasicUser(final String user) {
         return Optional.ofNullable(byBasicUser.get(user));
+    }
+
+    /** The operator whose client certificates have {@code subject} (compared in RFC 2253 canonical form), if any. */
+    public Optional<Known> byTlsSubject(final javax.security.auth.x500.X500Principal subject) {
+        return Optional.ofNullable(byTlsSubject.get(subject.getName(javax.security.auth.x500.X500Principal.CANONICAL)));
+    }
+
+    private static String canonicalSubject(final String dn) {
+        return new javax.security.auth.x500.X500Principal(dn).getName(javax.security.auth.x500.X500Principal.CANONICAL);
     }
 
     /** How many operators are listed. */
