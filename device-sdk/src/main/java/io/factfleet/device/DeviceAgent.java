@@ -111,7 +111,7 @@ public final class DeviceAgent implements AutoCloseable {
 
     /** Signs {@code payload} at the replica's identity epoch and stores it durably in the outbox. */
     public FactEnvelope sign(final Object payload) {
-        final long epoch = Math.max(0, replica.state().getIdentityEpoch());
+        final long epoch = Math.max(0, replica.identityEpoch());
         final FactEnvelope fact = signer.sign(epoch, payload);
         outbox.enqueue(fact, clock.getAsLong());
         return fact;
@@ -122,7 +122,7 @@ public final class DeviceAgent implements AutoCloseable {
      * signs the approval statement and the fact, and stores the fact in the outbox.
      */
     public FactEnvelope approveSnapshot(final String proposalId, final long targetEpoch, final byte[] digest) {
-        final FactEnvelope fact = signer.approveSnapshot(Math.max(0, replica.state().getIdentityEpoch()), proposalId, targetEpoch, digest);
+        final FactEnvelope fact = signer.approveSnapshot(Math.max(0, replica.identityEpoch()), proposalId, targetEpoch, digest);
         outbox.enqueue(fact, clock.getAsLong());
         return fact;
     }
@@ -188,7 +188,7 @@ public final class DeviceAgent implements AutoCloseable {
     /** Reports readiness for an upgrade (READY, or NOT_READY / REJECTED with a reason) through the outbox. */
     public FactEnvelope reportReadiness(final String proposalId, final String packageId, final long version,
                                         final io.factfleet.schema.ReadinessStatus status, final String reason) {
-        final FactEnvelope fact = signer.readiness(Math.max(0, replica.state().getIdentityEpoch()), proposalId, packageId, version, status, reason);
+        final FactEnvelope fact = signer.readiness(Math.max(0, replica.identityEpoch()), proposalId, packageId, version, status, reason);
         outbox.enqueue(fact, clock.getAsLong());
         return fact;
     }
@@ -323,7 +323,7 @@ public final class DeviceAgent implements AutoCloseable {
      * verify its certificate against this replica's own roster, and compact to it. Returns whether it did.
      */
     private boolean compactToSnapshot() {
-        final io.factfleet.schema.state.SnapshotRef last = replica.state().getLastSnapshot();
+        final io.factfleet.schema.state.SnapshotRef last = replica.header().getLastSnapshot();
         if (last == null || last.getProposalId().equals(replica.snapshotProposalId().orElse(null))) {
             return false;
         }
@@ -342,7 +342,7 @@ public final class DeviceAgent implements AutoCloseable {
 
     /** Whether the replica's state names a completed snapshot the replica is not compacted to. */
     private boolean snapshotNewerThanReplica() {
-        final io.factfleet.schema.state.SnapshotRef last = replica.state().getLastSnapshot();
+        final io.factfleet.schema.state.SnapshotRef last = replica.header().getLastSnapshot();
         return last != null && !last.getProposalId().equals(replica.snapshotProposalId().orElse(null));
     }
 
@@ -391,12 +391,8 @@ public final class DeviceAgent implements AutoCloseable {
             }
             rounds++;
             overhead += answer.requestBytes() + answer.responseBytes();
-            for (final FactEnvelope fact : answer.facts()) {
-                if (replica.add(fact)) {
-                    received++;
-                }
-                forgetOwn(Facts.idHex(fact));
-            }
+            received += replica.addAll(answer.facts());
+            answer.facts().forEach(fact -> forgetOwn(Facts.idHex(fact)));
             if (cursor != null && !cursor.indexId().equals(answer.indexId())) {
                 cursor = null; // the server's numbering changed: fall back to the Bloom filter
                 continue;

@@ -261,6 +261,12 @@ public final class KeyedState {
         return bytes == null ? null : Canonical.decode(bytes, RosterEntry.class);
     }
 
+    /** The epoch floor of cache key {@code key} ({@link UpgradeChecks#cacheFloor}), read from one entry: -1 when never invalidated. */
+    public static long cacheFloor(final Entries entries, final String key) {
+        final byte[] bytes = entries.get(CACHE + key);
+        return bytes == null ? -1 : Canonical.decode(bytes, CacheFloor.class).getEpochFloor();
+    }
+
     /** The latest device metadata of {@code deviceId}, read from one entry. */
     public static DeviceState device(final Entries entries, final String deviceId) {
         final byte[] bytes = entries.get(DEVICE + deviceId);

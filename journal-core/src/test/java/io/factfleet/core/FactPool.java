@@ -31,17 +31,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * activation, approvals with wrong digests, wrong epochs and duplicate keys, readiness reports
  * that overwrite each other, rising cache floors and competing activations.
  */
-final class FactPool {
+public final class FactPool {
     static final Ed25519Keys.SigningKey OPERATOR = Ed25519Keys.fromSeed(Hashing.sha256("operator".getBytes()));
 
-    final AuthorityGenesis genesis;
-    final List<FactEnvelope> facts = new ArrayList<>();
+    public final AuthorityGenesis genesis;
+    public final List<FactEnvelope> facts = new ArrayList<>();
 
     private FactPool(final AuthorityGenesis genesis) {
         this.genesis = genesis;
     }
 
-    static FactPool build(final long seed) {
+    public static FactPool build(final long seed) {
         final Random random = new Random(seed);
         final java.util.function.Function<String, Ed25519Keys.SigningKey> key =
                 name -> Ed25519Keys.fromSeed(Hashing.sha256((seed + "/" + name).getBytes()));
@@ -184,7 +184,7 @@ final class FactPool {
      * while theirs at epoch 2 are refused, and a staged rollout and a snapshot round run over the
      * large roster.
      */
-    static FactPool large(final long seed) {
+    public static FactPool large(final long seed) {
         final Random random = new Random(seed);
         final java.util.function.Function<String, Ed25519Keys.SigningKey> key =
                 name -> Ed25519Keys.fromSeed(Hashing.sha256((seed + "/" + name).getBytes()));
@@ -274,7 +274,7 @@ final class FactPool {
     }
 
     /** A verifier that remembers answers: same bits as the real one, much faster in properties. */
-    static final class MemoizingVerifier implements SignatureVerifier {
+    public static final class MemoizingVerifier implements SignatureVerifier {
         private final ConcurrentHashMap<String, Boolean> answers = new ConcurrentHashMap<>();
 
         @Override

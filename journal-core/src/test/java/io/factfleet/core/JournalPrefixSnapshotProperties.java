@@ -20,7 +20,7 @@ import net.jqwik.api.constraints.IntRange;
  * ingest would refuse (one that would reorder the roster chain, or wait for an epoch or a genesis that
  * is not there yet) never reaches it.
  */
-class JournalPrefixSnapshotProperties {
+public class JournalPrefixSnapshotProperties {
     private static final List<FactPool> POOLS = List.of(FactPool.build(21), FactPool.build(22), FactPool.large(23));
     private static final Reducer REDUCER = new Reducer(new FactPool.MemoizingVerifier());
 
@@ -79,7 +79,7 @@ class JournalPrefixSnapshotProperties {
     }
 
     /** What ingest lets into the journal, in arrival order: new facts that fold without a refold and are not left waiting. */
-    static List<FactEnvelope> journalOf(final String authority, final List<FactEnvelope> arrivals) {
+    public static List<FactEnvelope> journalOf(final String authority, final List<FactEnvelope> arrivals) {
         final List<FactEnvelope> journal = new ArrayList<>();
         final java.util.Set<String> seen = new java.util.HashSet<>();
         MaintenanceState state = Reducer.empty(authority);
