@@ -299,7 +299,7 @@ public final class ScaleBench implements Callable<Integer> {
      * upgrade and 3 snapshots completed, reduced by the pure core (byte-identical to the reducer's
      * store value by the determinism properties).
      */
-    private void stateBytes(final ObjectNode run, final ObjectNode figures) {
+    private void stateBytes(final ObjectNode run, final ObjectNode figures) throws java.io.IOException {
         final int devices = 10_000;
         final Site site = new Site("bytes-10000", devices, new Random(3));
         final List<FactEnvelope> facts = new ArrayList<>();
@@ -328,6 +328,70 @@ public final class ScaleBench implements Callable<Integer> {
         figures.put("state_bytes_method", "MaintenanceState canonical bytes of 10,000 devices after metadata and READY from each and 3 completed "
                 + "snapshots (M=3 approvals each), reduced by the pure core; the fact index store is not counted");
         say("  state_bytes_per_device_10000 = %.1f (%,d bytes)", (double) bytes / devices, bytes);
+        sdkReplica(site.id(), facts, state, run, figures);
+    }
+
+    // ---- the SDK's replica of a 10,000-device authority -----------------------------------------
+
+    /**
+     * What a device's replica of that authority costs: heap retained while it is open (its state and facts are in
+     * SQLite), against what holding the same state and facts on the heap retains, its bytes on disk, and how fast it
+     * folds a catch-up (sync pages of 500 facts, one transaction each).
+     */
+    private void sdkReplica(final String authority, final List<FactEnvelope> facts, final MaintenanceState state, final ObjectNode run,
+                            final ObjectNode figures) throws java.io.IOException {
+        final Path dir = Files.createTempDirectory("factfleet-replica");
+        try {
+            final long before = retainedHeap();
+            final long start = System.nanoTime();
+            io.factfleet.device.LocalReplica replica = io.factfleet.device.LocalReplica.open(dir.resolve("replica.db"), authority, Reducer.standard());
+            for (int i = 0; i < facts.size(); i += 500) {
+                replica.addAll(facts.subList(i, Math.min(facts.size(), i + 500)));
+            }
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            final boolean sameDigest = java.util.Arrays.equals(replica.digest(), io.factfleet.core.StateDigest.of(state));
+            final long retained = retainedHeap() - before;
+            replica.close();
+            long disk = 0;
+            try (var files = Files.list(dir)) {
+                for (final Path f : files.toList()) {
+                    disk += Files.size(f);
+                }
+            }
+            final long beforeHeld = retainedHeap();
+            final List<FactEnvelope> heldFacts = new ArrayList<>();
+            facts.forEach(f -> heldFacts.add(Canonical.decode(Canonical.bytes(f), FactEnvelope.class)));
+            final MaintenanceState heldState = Canonical.decode(Canonical.bytes(state), MaintenanceState.class);
+            final long held = retainedHeap() - beforeHeld;
+            java.lang.ref.Reference.reachabilityFence(heldFacts);
+            java.lang.ref.Reference.reachabilityFence(heldState);
+            figures.put("sdk_replica_same_digest", sameDigest);
+            run.put("sdk_replica_heap_bytes_10000", Math.max(0, retained));
+            run.put("sdk_replica_heap_bytes_if_on_heap_10000", held);
+            run.put("sdk_replica_disk_bytes_10000", disk);
+            run.put("sdk_replica_catchup_fps_10000", round(facts.size() / seconds, 0));
+            figures.put("sdk_replica_method", "LocalReplica (SQLite, WAL, synchronous=FULL) of the state_bytes authority: " + facts.size()
+                    + " facts added in sync pages of 500; heap retained while open = used heap after GC with the replica open minus before "
+                    + "(SQLite's page cache is native memory, not heap); if_on_heap = the same after holding the state and the facts on the heap, "
+                    + "as the replica did before it kept them in SQLite");
+            say("  sdk replica: %,d bytes of heap retained (on the heap it would be %,d), %,d bytes on disk, catch-up %.0f facts/s, same digest %s",
+                    retained, held, disk, facts.size() / seconds, sameDigest);
+        } finally {
+            BenchMain.deleteQuietly(dir);
+        }
+    }
+
+    private static long retainedHeap() {
+        final Runtime runtime = Runtime.getRuntime();
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return runtime.totalMemory() - runtime.freeMemory();
     }
 
     // ---- helpers -----------------------------------------------------------------------------
