@@ -16,6 +16,14 @@ public final class IngestConfig {
     /** Largest accepted inbound record value, in bytes (default 65536). */
     public static final String MAX_FACT_BYTES = "factfleet.ingest.max.fact.bytes";
     public static final int MAX_FACT_BYTES_DEFAULT = 64 * 1024;
+    /**
+     * Largest accepted {@code RosterBatchChanged} fact, in bytes (default 2097152, 2 MiB): a batch of the most entries a
+     * batch may hold ({@code RosterBatches.MAX_ENTRIES}, 10,000) takes about 440 KB with short device ids and at most
+     * 1.7 MB with 128-character ones. The journal, inbound and rejected topics take records up to
+     * {@code FactFleetTopics.MAX_FACT_RECORD_BYTES} (4 MiB); a larger limit here needs their {@code max.message.bytes} raised.
+     */
+    public static final String MAX_ROSTER_BATCH_BYTES = "factfleet.ingest.max.roster.batch.bytes";
+    public static final int MAX_ROSTER_BATCH_BYTES_DEFAULT = 2 * 1024 * 1024;
     /** Signature verifier: {@code sodium} (libsodium fast path, BouncyCastle's answers; default) or {@code bouncycastle}. */
     public static final String VERIFIER = "factfleet.ingest.verifier";
     /**
@@ -46,6 +54,7 @@ public final class IngestConfig {
         d.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         d.put(SCHEMA_REGISTRY_URL, "http://localhost:8081");
         d.put(MAX_FACT_BYTES, Integer.toString(MAX_FACT_BYTES_DEFAULT));
+        d.put(MAX_ROSTER_BATCH_BYTES, Integer.toString(MAX_ROSTER_BATCH_BYTES_DEFAULT));
         d.put(OPERATOR_KEYS, "");
         d.put(VERIFIER, "sodium");
         d.put(MAX_FENCE_MILLIS, Long.toString(MAX_FENCE_MILLIS_DEFAULT));
@@ -98,6 +107,11 @@ public final class IngestConfig {
 
     public int maxFactBytes() {
         return Integer.parseInt(props.getProperty(MAX_FACT_BYTES));
+    }
+
+    /** {@value #MAX_FACT_BYTES} and {@value #MAX_ROSTER_BATCH_BYTES}. */
+    public FactSizeLimits factSizeLimits() {
+        return new FactSizeLimits(maxFactBytes(), Integer.parseInt(props.getProperty(MAX_ROSTER_BATCH_BYTES)));
     }
 
     public long maxFenceMillis() {

@@ -57,7 +57,7 @@ public final class IngestService implements AutoCloseable {
         final SignatureVerifier verifier = IngestVerifiers.fromConfig(config);
         LOG.info("Verifying signatures with {}", verifier);
         final FactAdmission admission = new FactAdmission(operators, verifier);
-        streams = new KafkaStreams(IngestTopology.build(registry, admission, config.maxFactBytes(), counters, config.maxFenceMillis()), config.streamsProperties());
+        streams = new KafkaStreams(IngestTopology.build(registry, admission, config.factSizeLimits(), counters, config.maxFenceMillis()), config.streamsProperties());
         // A failure that is not the record's fault (for example the registry being unreachable) is
         // retried by a fresh thread from the last commit; poison records never get here.
         streams.setUncaughtExceptionHandler(e -> {

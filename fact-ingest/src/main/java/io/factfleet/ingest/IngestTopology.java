@@ -44,10 +44,15 @@ public final class IngestTopology {
 
     public static Topology build(final SchemaRegistryClient registry, final FactAdmission admission, final int maxFactBytes,
                                  final IngestCounters counters, final long maxFenceMillis) {
+        return build(registry, admission, FactSizeLimits.of(maxFactBytes), counters, maxFenceMillis);
+    }
+
+    public static Topology build(final SchemaRegistryClient registry, final FactAdmission admission, final FactSizeLimits limits,
+                                 final IngestCounters counters, final long maxFenceMillis) {
         final Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), FactFleetTopics.INBOUND.name());
         final SpecificAvroDeserializer<FactEnvelope> facts = new SpecificAvroDeserializer<>(registry, FactEnvelope.class);
-        topology.addProcessor(PROCESSOR, () -> new AdmissionProcessor(facts, admission, maxFactBytes, counters, maxFenceMillis), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new AdmissionProcessor(facts, admission, limits, counters, maxFenceMillis), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FENCE_STORE), Serdes.String(), Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(), Serdes.ByteArray()), PROCESSOR);
         SNAPSHOTS.addTo(topology);

@@ -28,4 +28,13 @@ class IngestConfigTest {
         assertThatThrownBy(() -> with("eighty").httpPort()).hasMessageContaining(IngestConfig.HTTP_PORT).hasMessageContaining("0 (any free port) to 65535");
         assertThatThrownBy(() -> with("-1").httpPort()).hasMessageContaining("got '-1'");
     }
+
+    @Test
+    void rosterBatchesHaveTheirOwnSizeLimitOf2MiBBesideTheFactLimitOf64KiB() {
+        assertThat(with(null).factSizeLimits()).isEqualTo(new FactSizeLimits(64 * 1024, 2 * 1024 * 1024));
+        final Properties p = new Properties();
+        p.setProperty(IngestConfig.MAX_ROSTER_BATCH_BYTES, "1000000");
+        assertThat(new IngestConfig(p).factSizeLimits().maxRosterBatchBytes()).isEqualTo(1_000_000);
+        assertThat(new IngestConfig(p).streamsProperties()).doesNotContainKey(IngestConfig.MAX_ROSTER_BATCH_BYTES);
+    }
 }

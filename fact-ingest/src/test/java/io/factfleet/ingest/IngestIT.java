@@ -12,6 +12,8 @@ import io.factfleet.core.Ed25519Keys;
 import io.factfleet.core.Facts;
 import io.factfleet.core.Hashing;
 import io.factfleet.core.RejectionCode;
+import io.factfleet.core.RosterBatches;
+import io.factfleet.core.ThresholdCertificates;
 import io.factfleet.registry.SchemaRegistryService;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SchemaRegistryClient;
@@ -19,6 +21,9 @@ import io.factfleet.registry.client.SpecificAvroDeserializer;
 import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.registry.client.WireFormat;
 import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.RosterBatchChange;
+import io.factfleet.schema.RosterBatchChanged;
+import io.factfleet.schema.RosterMember;
 import io.factfleet.schema.ingest.RejectedFact;
 import io.factfleet.testkit.Await;
 import java.net.URI;
@@ -103,6 +108,7 @@ class IngestIT {
         final Map<String, Object> producerProps = new HashMap<>(KAFKA.producerProps());
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, FactFleetTopics.MAX_FACT_RECORD_BYTES);
         producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -219,7 +225,36 @@ class IngestIT {
     void anOversizedFactIsRejected() {
         final AuthorityGenesis authority = newAuthority();
         final byte[] huge = bytes(authority.device(0).journalEntry(0, "z".getBytes(), new byte[MAX_FACT_BYTES]));
-        rejectedBetweenGoodFacts(authority, authority.authorityId(), huge, RejectionCode.TOO_LARGE);
+        final RejectedFact refused = rejectedBetweenGoodFacts(authority, authority.authorityId(), huge, RejectionCode.TOO_LARGE);
+        assertThat(refused.getMessage()).contains(MAX_FACT_BYTES + " bytes (" + IngestConfig.MAX_FACT_BYTES + ")")
+                .contains(IngestConfig.MAX_ROSTER_BATCH_BYTES_DEFAULT + " bytes (" + IngestConfig.MAX_ROSTER_BATCH_BYTES + ")");
+    }
+
+    @Test
+    void aRosterBatchOfTenThousandDevicesIsAdmittedUnderItsOwnLimitAndItsDevicesSignAtTheNextEpoch() {
+        final AuthorityGenesis authority = newAuthority();
+        final List<RosterMember> enrol = new ArrayList<>();
+        final List<Ed25519Keys.SigningKey> keys = new ArrayList<>();
+        for (int i = 0; i < RosterBatches.MAX_ENTRIES; i++) {
+            final Ed25519Keys.SigningKey key = Ed25519Keys.generate();
+            keys.add(key);
+            enrol.add(new RosterMember(String.format("site-%05d", i), ByteBuffer.wrap(key.publicKey())));
+        }
+        final RosterBatchChange change = new RosterBatchChange(authority.authorityId(), 0L, enrol, List.of(), null);
+        final FactEnvelope batch = authority.admin().sign(0, new RosterBatchChanged(change,
+                ThresholdCertificates.of(change, authority.deviceKeys().subList(0, 2))));
+        final byte[] batchBytes = bytes(batch);
+        assertThat(batchBytes.length).as("far above the limit of every other kind").isGreaterThan(50 * MAX_FACT_BYTES);
+        send(authority.authorityId(), batchBytes);
+        // Signed at epoch 1 by the last device the batch enrolled: admitted only once ingest's roster has the batch.
+        final FactEnvelope byNewDevice = new DeviceSigner(authority.authorityId(), enrol.get(enrol.size() - 1).getDeviceId(),
+                keys.get(keys.size() - 1)).journalEntry(1, "joined".getBytes(), new byte[] {1});
+        send(authority.authorityId(), bytes(byNewDevice));
+        final String newDeviceKey = JournalKey.of(authority.authorityId(), Facts.idHex(byNewDevice));
+        final List<ConsumerRecord<String, FactEnvelope>> journal = readAll(FactFleetTopics.JOURNAL.name(),
+                new SpecificAvroDeserializer<>(registry, FactEnvelope.class), r -> r.key().equals(newDeviceKey));
+        assertThat(journal).filteredOn(r -> r.key().equals(JournalKey.of(authority.authorityId(), Facts.idHex(batch)))).singleElement()
+                .satisfies(r -> assertThat(((RosterBatchChanged) r.value().getBody().getPayload()).getStatement().getEnrol()).hasSize(10_000));
     }
 
     @Test

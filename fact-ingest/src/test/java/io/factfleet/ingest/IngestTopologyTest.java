@@ -13,12 +13,17 @@ import io.factfleet.core.FactAdmission;
 import io.factfleet.core.Facts;
 import io.factfleet.core.RejectionCode;
 import io.factfleet.core.SignatureVerifier;
+import io.factfleet.core.ThresholdCertificates;
 import io.factfleet.registry.client.InMemorySchemaRegistryClient;
 import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.registry.client.WireFormat;
 import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.RosterBatchChange;
+import io.factfleet.schema.RosterBatchChanged;
+import io.factfleet.schema.RosterMember;
 import io.factfleet.schema.ingest.RejectedFact;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -50,11 +55,15 @@ class IngestTopologyTest {
 
     @BeforeEach
     void start() {
+        start(FactSizeLimits.of(MAX_FACT_BYTES));
+    }
+
+    private void start(final FactSizeLimits limits) {
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ingest-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         final FactAdmission admission = new FactAdmission(Map.of(operator.keyId(), operator.publicKey()), SignatureVerifier.bouncyCastle());
-        driver = new TopologyTestDriver(IngestTopology.build(registry, admission, MAX_FACT_BYTES, counters), props);
+        driver = new TopologyTestDriver(IngestTopology.build(registry, admission, limits, counters, IngestConfig.MAX_FENCE_MILLIS_DEFAULT), props);
         inbound = driver.createInputTopic(FactFleetTopics.INBOUND.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         journal = driver.createOutputTopic(FactFleetTopics.JOURNAL.name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
         rejected = driver.createOutputTopic(FactFleetTopics.REJECTED.name(), Serdes.String().deserializer(),
@@ -142,10 +151,40 @@ class IngestTopologyTest {
     }
 
     @Test
-    void anOversizedFactIsRejected() {
+    void anOversizedFactIsRejectedNamingBothLimits() {
         final FactEnvelope huge = fleet.device(0).journalEntry(0, "big".getBytes(), new byte[MAX_FACT_BYTES]);
         final RejectedFact refused = assertRejectedBetweenGoodFacts("fleet-a", bytes(huge), RejectionCode.TOO_LARGE);
-        assertThat(refused.getMessage()).contains(Integer.toString(MAX_FACT_BYTES));
+        assertThat(refused.getMessage()).contains(Integer.toString(MAX_FACT_BYTES)).contains(IngestConfig.MAX_FACT_BYTES)
+                .contains(IngestConfig.MAX_ROSTER_BATCH_BYTES).contains("put large content in a blob");
+        assertThat(refused.getFactId()).isEqualTo(Facts.idHex(huge));
+    }
+
+    private FactEnvelope rosterBatch(final int devices) {
+        final List<RosterMember> enrol = new ArrayList<>();
+        for (int i = 0; i < devices; i++) {
+            enrol.add(new RosterMember("new-" + i, ByteBuffer.wrap(Ed25519Keys.generate().publicKey())));
+        }
+        final RosterBatchChange change = new RosterBatchChange(fleet.authorityId(), 0L, enrol, List.of(), null);
+        return fleet.admin().sign(0, new RosterBatchChanged(change, ThresholdCertificates.of(change, fleet.deviceKeys().subList(0, 2))));
+    }
+
+    @Test
+    void aRosterBatchLargerThanOtherFactsMayBeIsAdmittedUnderItsOwnLimit() {
+        final FactEnvelope batch = rosterBatch(200);
+        assertThat(bytes(batch).length).isGreaterThan(MAX_FACT_BYTES);
+        send(batch);
+        assertThat(journal.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly(JournalKey.of("fleet-a", Facts.idHex(batch)));
+        assertThat(rejected.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRosterBatchOverItsOwnLimitIsRefusedNamingBothLimits() {
+        driver.close();
+        start(new FactSizeLimits(MAX_FACT_BYTES, 3 * MAX_FACT_BYTES));
+        final FactEnvelope batch = rosterBatch(400);
+        final RejectedFact refused = assertRejectedBetweenGoodFacts("fleet-a", bytes(batch), RejectionCode.TOO_LARGE);
+        assertThat(refused.getMessage()).contains(MAX_FACT_BYTES + " bytes (" + IngestConfig.MAX_FACT_BYTES + ")")
+                .contains(3 * MAX_FACT_BYTES + " bytes (" + IngestConfig.MAX_ROSTER_BATCH_BYTES + ")").contains("split a roster batch");
     }
 
     @Test

@@ -122,6 +122,72 @@ public final class EnrolmentManifest {
         return refusals.isEmpty() ? new Result(List.copyOf(rows), List.of()) : new Result(List.of(), List.copyOf(refusals));
     }
 
+    /** A batch an operator asked for: its statement when every part is good, else every refusal (statement null). */
+    public record Batch(RosterBatchChange statement, List<Refusal> refusals) {
+        public boolean accepted() {
+            return refusals.isEmpty();
+        }
+    }
+
+    /**
+     * The whole batch an operator asks for against {@code current} (the roster of the authority's current epoch): the
+     * manifest's devices to enrol (a blank manifest enrols none), {@code remove} to remove and an optional new threshold.
+     * Every refusal is reported: manifest rows by line; removals, the threshold and the batch's size on line 0, each
+     * naming what it is about ({@code remove[2]}).
+     */
+    public static Batch batch(final String authorityId, final RosterAtEpoch current, final String manifest, final List<String> remove,
+                              final Integer newThreshold) {
+        final List<Refusal> refusals = new ArrayList<>();
+        final List<Row> rows = new ArrayList<>();
+        if (manifest != null && !manifest.isBlank()) {
+            final Result checked = check(manifest, current);
+            rows.addAll(checked.rows());
+            refusals.addAll(checked.refusals());
+        }
+        final Map<String, RosterEntry> rostered = new HashMap<>();
+        for (final RosterEntry m : current.getMembers()) {
+            rostered.put(m.getDeviceId(), m);
+        }
+        final Map<String, Integer> removedAt = new HashMap<>();
+        for (int i = 0; i < remove.size(); i++) {
+            final String deviceId = remove.get(i) == null ? "" : remove.get(i);
+            final String at = "remove[" + i + "]: ";
+            final Integer first = removedAt.putIfAbsent(deviceId, i);
+            if (deviceId.isBlank()) {
+                refusals.add(new Refusal(0, "INVALID_DEVICE_ID", at + "a device id must not be blank"));
+            } else if (first != null) {
+                refusals.add(new Refusal(0, "DUPLICATE_DEVICE", at + "device " + deviceId + " is already removed by remove[" + first + "]"));
+            } else if (!rostered.containsKey(deviceId)) {
+                refusals.add(new Refusal(0, "NOT_ENROLLED", at + "device " + deviceId + " is not on the roster of epoch " + current.getEpoch()));
+            }
+        }
+        if (refusals.isEmpty() && rows.isEmpty() && remove.isEmpty()) {
+            refusals.add(new Refusal(0, "EMPTY_BATCH", "the batch enrols and removes nothing: give a manifest of devices to enrol or devices to remove"));
+        }
+        final int entries = rows.size() + remove.size();
+        if (entries > RosterBatches.MAX_ENTRIES) {
+            refusals.add(new Refusal(0, "BATCH_TOO_LARGE", "the batch has " + entries + " entries (" + rows.size() + " enrolments, " + remove.size()
+                    + " removals); at most " + RosterBatches.MAX_ENTRIES + " per batch: split it"));
+        }
+        final int members = current.getMembers().size() + rows.size() - removedAt.size();
+        final int threshold = newThreshold != null ? newThreshold : current.getThreshold();
+        if (refusals.isEmpty() && (threshold < 1 || threshold > members)) {
+            refusals.add(new Refusal(0, "INVALID_THRESHOLD", "the threshold would be " + threshold + " with " + members
+                    + " members after the batch; it must be from 1 to the member count" + (newThreshold == null ? ": give a new threshold" : "")));
+        }
+        if (!refusals.isEmpty()) {
+            return new Batch(null, List.copyOf(refusals));
+        }
+        final RosterBatchChange statement = enrolment(authorityId, current.getEpoch(), rows, newThreshold);
+        statement.setRemove(List.copyOf(remove));
+        // The rules ingest and the reducer apply, as a last check: the refusals above are meant to cover all of them.
+        final String problem = RosterBatches.problem(current, statement);
+        if (problem != null) {
+            return new Batch(null, List.of(new Refusal(0, problem.substring(0, Math.max(0, problem.indexOf(':'))), problem)));
+        }
+        return new Batch(statement, List.of());
+    }
+
     /** The statement that enrols an accepted manifest's devices from {@code fromEpoch}; certify it with M keys of that epoch. */
     public static RosterBatchChange enrolment(final String authorityId, final long fromEpoch, final List<Row> rows, final Integer newThreshold) {
         final List<RosterMember> enrol = new ArrayList<>(rows.size());

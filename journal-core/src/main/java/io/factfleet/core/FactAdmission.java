@@ -13,7 +13,7 @@ import io.factfleet.schema.SnapshotCompleted;
 import io.factfleet.schema.UpgradeProposed;
 import io.factfleet.schema.state.IgnoredFact;
 import io.factfleet.schema.state.MaintenanceState;
-import io.factfleet.schema.state.RosterAtEpoch;
+import io.factfleet.schema.state.RosterEpoch;
 import java.util.Map;
 import java.util.Optional;
 
@@ -74,6 +74,15 @@ public final class FactAdmission {
      * it before its duplicate lookup, and hashing the body is not free).
      */
     public Decision admitWithCheckedId(final MaintenanceState rosterState, final FactEnvelope fact) {
+        return admitWithCheckedId(rosterState, null, fact);
+    }
+
+    /**
+     * {@link #admitWithCheckedId(MaintenanceState, FactEnvelope)} with {@code keys}, the {@link Rosters.KeyIndex} of
+     * {@code rosterState} (or null to build it for this fact): a caller admitting many facts against one roster state
+     * keeps its index, so finding a fact's signer costs O(1) instead of a scan of the roster.
+     */
+    public Decision admitWithCheckedId(final MaintenanceState rosterState, final Rosters.KeyIndex keys, final FactEnvelope fact) {
         final FactBody body = fact.getBody();
         final boolean created = rosterState != null && rosterState.getCreated();
         if (body.getPayload() instanceof AuthorityCreated) {
@@ -97,11 +106,12 @@ public final class FactAdmission {
             return reject(RejectionCode.EPOCH_AHEAD, "the fact is at identity epoch " + body.getIdentityEpoch() + " but authority "
                     + body.getAuthorityId() + " is at epoch " + rosterState.getIdentityEpoch() + "; catch up and re-sign at the current epoch");
         }
-        final Optional<RosterAtEpoch> roster = Rosters.at(rosterState, body.getIdentityEpoch());
-        if (roster.isEmpty()) {
+        final Optional<RosterEpoch> header = Rosters.header(rosterState, body.getIdentityEpoch());
+        if (header.isEmpty()) {
             return reject(RejectionCode.SIGNER_NOT_ROSTERED, "no roster is known for epoch " + body.getIdentityEpoch() + " of authority " + body.getAuthorityId());
         }
-        final Rosters.Signer signer = Rosters.signerAt(rosterState, roster.get(), body.getSignerKeyId(), body.getIdentityEpoch());
+        final Rosters.Signer signer = Rosters.signerAt(rosterState, header.get(), keys != null ? keys : Rosters.KeyIndex.of(rosterState),
+                body.getSignerKeyId());
         final byte[] publicKey;
         if (signer instanceof Rosters.RetiredAdminSigner retired) {
             return reject(RejectionCode.RETIRED_ADMIN, "key " + body.getSignerKeyId() + " was replaced as admin from epoch "

@@ -8,7 +8,9 @@ import io.factfleet.schema.state.RosterEntry;
 import io.factfleet.schema.state.RosterEpoch;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -81,6 +83,50 @@ public final class Rosters {
         return Optional.empty();
     }
 
+    /**
+     * Every key that was ever on an authority's roster, by key id, with the epochs it was rostered: finds the
+     * member holding a key at any epoch in O(1) in the roster's size, where {@link #at} and
+     * {@link #memberByKeyId} scan it. Built once per roster state (O(devices + former members)) and
+     * read-only after, so one index serves every fact admitted against that state.
+     */
+    public static final class KeyIndex {
+        /** A key's time on the roster: from {@code entry.sinceEpoch} to {@code untilEpoch} (exclusive). */
+        private record Span(RosterEntry entry, long untilEpoch) {
+        }
+
+        private final Map<String, List<Span>> spans;
+
+        private KeyIndex(final Map<String, List<Span>> spans) {
+            this.spans = spans;
+        }
+
+        /** The index of {@code state}'s current roster and former members. */
+        public static KeyIndex of(final MaintenanceState state) {
+            final Map<String, List<Span>> spans = new HashMap<>((state.getRoster().size() + state.getFormerMembers().size()) * 2);
+            for (final RosterEntry m : state.getRoster()) {
+                spans.computeIfAbsent(m.getKeyId(), k -> new ArrayList<>(1)).add(new Span(m, Long.MAX_VALUE));
+            }
+            for (final FormerMember f : state.getFormerMembers()) {
+                spans.computeIfAbsent(f.getKeyId(), k -> new ArrayList<>(1))
+                        .add(new Span(new RosterEntry(f.getDeviceId(), f.getKeyId(), f.getPublicKey(), f.getSinceEpoch()), f.getUntilEpoch()));
+            }
+            return new KeyIndex(spans);
+        }
+
+        /** The member holding {@code keyId} at {@code epoch} (an epoch the state has reached), or null. */
+        public RosterEntry memberAt(final String keyId, final long epoch) {
+            final List<Span> held = spans.get(keyId);
+            if (held != null) {
+                for (final Span span : held) {
+                    if (span.entry().getSinceEpoch() <= epoch && epoch < span.untilEpoch()) {
+                        return span.entry();
+                    }
+                }
+            }
+            return null;
+        }
+    }
+
     /** Who may sign a fact at an epoch: a member, the admin of that epoch, or an admin not yet retired. */
     public sealed interface Signer permits Member, Admin, Unknown, RetiredAdminSigner {
     }
@@ -102,16 +148,29 @@ public final class Rosters {
      * before the replacement's activation epoch and is refused at or after it.
      */
     public static Signer signerAt(final MaintenanceState state, final RosterAtEpoch roster, final String keyId, final long epoch) {
+        return signerAt(state, memberByKeyId(roster.getMembers(), keyId), roster.getAdminKeyId(), roster.getAdminPublicKey(), keyId, epoch);
+    }
+
+    /**
+     * {@link #signerAt(MaintenanceState, RosterAtEpoch, String, long)} with the member found in {@code keys}
+     * (O(1) in the roster's size) and the admin read from the epoch's header: what ingest asks per fact.
+     */
+    public static Signer signerAt(final MaintenanceState state, final RosterEpoch header, final KeyIndex keys, final String keyId) {
+        final long epoch = header.getEpoch();
+        return signerAt(state, keys.memberAt(keyId, epoch), header.getAdminKeyId(), header.getAdminPublicKey(), keyId, epoch);
+    }
+
+    private static Signer signerAt(final MaintenanceState state, final RosterEntry member, final String adminKeyId,
+                                   final java.nio.ByteBuffer adminPublicKey, final String keyId, final long epoch) {
         final Optional<RetiredAdmin> retired = retirement(state, keyId);
         if (retired.isPresent() && epoch >= retired.get().getActivationEpoch()) {
             return new RetiredAdminSigner(retired.get());
         }
-        final RosterEntry member = memberByKeyId(roster.getMembers(), keyId);
         if (member != null) {
             return new Member(member);
         }
-        if (roster.getAdminKeyId().equals(keyId)) {
-            return new Admin(keyId, Canonical.array(roster.getAdminPublicKey()));
+        if (adminKeyId.equals(keyId)) {
+            return new Admin(keyId, Canonical.array(adminPublicKey));
         }
         if (retired.isPresent()) {
             // A retired admin before its activation epoch: find its key in the chain.

@@ -30,10 +30,17 @@ public final class ThresholdCertificates {
     /** The bytes every certificate signer signs for {@code statement}. */
     public static byte[] message(final SpecificRecord statement) {
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.writeBytes(CERT_DOMAIN);
-        out.writeBytes(statement.getSchema().getFullName().getBytes(StandardCharsets.UTF_8));
-        out.write(0);
+        out.writeBytes(messagePrefix(statement.getSchema()));
         out.writeBytes(Canonical.bytes(statement));
+        return out.toByteArray();
+    }
+
+    /** What every message of a statement of {@code schema} starts with: the domain tag and the schema's full name, each ended by 0x00. */
+    public static byte[] messagePrefix(final org.apache.avro.Schema schema) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        out.writeBytes(CERT_DOMAIN);
+        out.writeBytes(schema.getFullName().getBytes(StandardCharsets.UTF_8));
+        out.write(0);
         return out.toByteArray();
     }
 

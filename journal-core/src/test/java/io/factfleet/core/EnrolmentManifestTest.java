@@ -103,4 +103,71 @@ class EnrolmentManifestTest {
         }
         assertOnlyRefusal(check(lines), RosterBatches.MAX_ENTRIES + 1, "BATCH_TOO_LARGE");
     }
+
+    private EnrolmentManifest.Batch batch(final String manifest, final List<String> remove, final Integer newThreshold) {
+        return EnrolmentManifest.batch(g.authorityId(), roster, manifest, remove, newThreshold);
+    }
+
+    private static void assertOnlyRefusal(final EnrolmentManifest.Batch batch, final int line, final String code, final String where) {
+        assertThat(batch.accepted()).isFalse();
+        assertThat(batch.statement()).as("nothing of a refused batch is kept").isNull();
+        assertThat(batch.refusals()).singleElement().satisfies(r -> {
+            assertThat(r.line()).isEqualTo(line);
+            assertThat(r.code()).isEqualTo(code);
+            assertThat(r.message()).contains(where);
+        });
+    }
+
+    @Test
+    void aBatchEnrolsTheManifestAndRemovesTheListedDevicesFromTheCurrentEpoch() {
+        final EnrolmentManifest.Batch batch = batch(row("b-1") + "\n" + row("b-2"), List.of(g.deviceIds().get(3)), 2);
+        assertThat(batch.accepted()).isTrue();
+        assertThat(batch.statement().getFromEpoch()).isZero();
+        assertThat(batch.statement().getEnrol()).extracting(m -> m.getDeviceId()).containsExactly("b-1", "b-2");
+        assertThat(batch.statement().getRemove()).containsExactly(g.deviceIds().get(3));
+        assertThat(batch.statement().getNewThreshold()).isEqualTo(2);
+        assertThat(RosterBatches.problem(roster, batch.statement())).isNull();
+    }
+
+    @Test
+    void aBatchMayOnlyRemove() {
+        assertThat(batch("", List.of(g.deviceIds().get(0)), null).statement().getEnrol()).isEmpty();
+    }
+
+    @Test
+    void aBatchOfNothingIsRefused() {
+        assertOnlyRefusal(batch(" ", List.of(), null), 0, "EMPTY_BATCH", "nothing");
+    }
+
+    @Test
+    void removingADeviceNotOnTheRosterIsRefusedByItsIndex() {
+        assertOnlyRefusal(batch(row("b-1"), List.of(g.deviceIds().get(0), "ghost"), null), 0, "NOT_ENROLLED", "remove[1]");
+    }
+
+    @Test
+    void removingADeviceTwiceIsRefused() {
+        assertOnlyRefusal(batch("", List.of(g.deviceIds().get(0), g.deviceIds().get(0)), null), 0, "DUPLICATE_DEVICE", "remove[1]");
+    }
+
+    @Test
+    void aThresholdAboveTheMembersLeftIsRefused() {
+        assertOnlyRefusal(batch(row("b-1"), List.of(), 6), 0, "INVALID_THRESHOLD", "6 with 5 members");
+        assertOnlyRefusal(batch("", List.of(g.deviceIds().get(0), g.deviceIds().get(1)), null), 0, "INVALID_THRESHOLD", "give a new threshold");
+    }
+
+    @Test
+    void manifestRowsAndRemovalsAreRefusedTogether() {
+        final EnrolmentManifest.Batch batch = batch(row("b-1") + "\nb-2,00", List.of("ghost"), null);
+        assertThat(batch.refusals()).extracting(EnrolmentManifest.Refusal::line, EnrolmentManifest.Refusal::code).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(2, "INVALID_PUBLIC_KEY"), org.assertj.core.groups.Tuple.tuple(0, "NOT_ENROLLED"));
+    }
+
+    @Test
+    void enrolmentsAndRemovalsTogetherOverTheLimitAreRefused() {
+        final StringBuilder manifest = new StringBuilder();
+        for (int i = 0; i < RosterBatches.MAX_ENTRIES; i++) {
+            manifest.append(row("b-" + i)).append('\n');
+        }
+        assertOnlyRefusal(batch(manifest.toString(), List.of(g.deviceIds().get(0)), null), 0, "BATCH_TOO_LARGE", "10001 entries");
+    }
 }

@@ -17,9 +17,20 @@ public final class FactFleetTopics {
     private FactFleetTopics() {
     }
 
+    /**
+     * The largest fact record the inbound and journal topics take ({@code max.message.bytes}, 4 MiB; Kafka's default is
+     * 1 MiB): room for a roster batch of 10,000 devices (at most about 1.7 MB, admitted by ingest up to
+     * {@code factfleet.ingest.max.roster.batch.bytes}, 2 MiB by default) with a margin. Producers of facts set
+     * {@code max.request.size} to it. Consumers need no change: a fetch returns a record larger than its fetch sizes.
+     */
+    public static final int MAX_FACT_RECORD_BYTES = 4 * 1024 * 1024;
+    /** The rejected topic's record limit: a refused fact's original bytes (up to {@link #MAX_FACT_RECORD_BYTES}) and the reason. */
+    public static final int MAX_REJECTED_RECORD_BYTES = MAX_FACT_RECORD_BYTES + 64 * 1024;
+
     /** Facts as devices and the bridge sent them; key = authority id. */
     public static final Topic<String, byte[]> INBOUND = new Topic<>("factfleet.facts.inbound",
-            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(7).toMillis())),
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(7).toMillis()),
+                    "max.message.bytes", Integer.toString(MAX_FACT_RECORD_BYTES)),
             r -> Serdes.String(), r -> Serdes.ByteArray());
 
     /**
@@ -27,12 +38,14 @@ public final class FactFleetTopics {
      * authority with {@link AuthorityPartitioner}; a tombstone means the fact was pruned by GC.
      */
     public static final Topic<String, FactEnvelope> JOURNAL = new Topic<>("factfleet.facts.journal",
-            Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0", "segment.ms", Long.toString(Duration.ofHours(1).toMillis())),
+            Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0", "segment.ms", Long.toString(Duration.ofHours(1).toMillis()),
+                    "max.message.bytes", Integer.toString(MAX_FACT_RECORD_BYTES)),
             r -> Serdes.String(), r -> new SpecificAvroSerde<>(r, FactEnvelope.class));
 
     /** Refused facts with their original bytes and reason; key = authority id when known. */
     public static final Topic<String, RejectedFact> REJECTED = new Topic<>("factfleet.facts.rejected",
-            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(30).toMillis())),
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(30).toMillis()),
+                    "max.message.bytes", Integer.toString(MAX_REJECTED_RECORD_BYTES)),
             r -> Serdes.String(), r -> new SpecificAvroSerde<>(r, RejectedFact.class));
 
     /** Latest completed snapshot per authority (snapshot issue). */

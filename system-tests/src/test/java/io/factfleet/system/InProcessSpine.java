@@ -86,6 +86,7 @@ final class InProcessSpine implements AutoCloseable {
         final Map<String, Object> producerProps = new HashMap<>(kafka.producerProps());
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, FactFleetTopics.MAX_FACT_RECORD_BYTES);
         producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
         serializer = new SpecificAvroSerializer<>(new HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
     }

@@ -6,6 +6,8 @@ import io.factfleet.core.Canonical;
 import io.factfleet.core.FactAdmission;
 import io.factfleet.core.Facts;
 import io.factfleet.core.RejectionCode;
+import io.factfleet.core.Rosters;
+import io.factfleet.ingest.FactSizeLimits;
 import io.factfleet.ingest.IngestCounters;
 import io.factfleet.ingest.IngestTopology;
 import io.factfleet.registry.client.AvroDecodeException;
@@ -13,6 +15,7 @@ import io.factfleet.registry.client.MalformedWireFormatException;
 import io.factfleet.registry.client.SpecificAvroDeserializer;
 import io.factfleet.registry.client.UnknownSchemaIdException;
 import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.RosterBatchChanged;
 import io.factfleet.schema.ingest.RejectedFact;
 import io.factfleet.schema.state.MaintenanceState;
 import io.factfleet.contracts.SnapshotStores;
@@ -46,7 +49,7 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
 
     private final SpecificAvroDeserializer<FactEnvelope> deserializer;
     private final FactAdmission admission;
-    private final int maxFactBytes;
+    private final FactSizeLimits limits;
     private final IngestCounters counters;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> rosters;
@@ -60,21 +63,31 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
      * creates whenever a task is re-initialised (migration, or an aborted transaction), starts
      * empty and reads the store, so the cache never outlives the store contents it mirrors.
      */
-    private final java.util.Map<String, MaintenanceState> rosterCache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    private final java.util.Map<String, Roster> rosterCache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(final java.util.Map.Entry<String, MaintenanceState> eldest) {
+        protected boolean removeEldestEntry(final java.util.Map.Entry<String, Roster> eldest) {
             return size() > ROSTER_CACHE_SIZE;
         }
     };
     private static final int ROSTER_CACHE_SIZE = 10_000;
 
+    /**
+     * An authority's roster state with the index of its keys, built once per state (a roster fact makes a new state), so
+     * that finding a fact's signer does not scan a roster of thousands of devices per fact.
+     */
+    private record Roster(MaintenanceState state, Rosters.KeyIndex keys) {
+        static Roster of(final MaintenanceState state) {
+            return state == null ? null : new Roster(state, Rosters.KeyIndex.of(state));
+        }
+    }
+
     private final long maxFenceMillis;
 
     public AdmissionProcessor(final SpecificAvroDeserializer<FactEnvelope> deserializer, final FactAdmission admission,
-                              final int maxFactBytes, final IngestCounters counters, final long maxFenceMillis) {
+                              final FactSizeLimits limits, final IngestCounters counters, final long maxFenceMillis) {
         this.deserializer = deserializer;
         this.admission = admission;
-        this.maxFactBytes = maxFactBytes;
+        this.limits = limits;
         this.counters = counters;
         this.maxFenceMillis = maxFenceMillis;
     }
@@ -116,9 +129,9 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
                     "the record has no value; send a FactEnvelope in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary)");
             return;
         }
-        if (bytes.length > maxFactBytes) {
-            reject(record, null, null, RejectionCode.TOO_LARGE, "the fact is " + bytes.length + " bytes; the limit is " + maxFactBytes
-                    + " bytes (factfleet.ingest.max.fact.bytes); put large content in a blob and reference it from the fact");
+        if (bytes.length > limits.largest()) {
+            // Larger than any kind may be: refused before it is decoded.
+            reject(record, null, null, RejectionCode.TOO_LARGE, limits.tooLarge(bytes.length));
             return;
         }
         final FactEnvelope fact;
@@ -133,6 +146,13 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
             return;
         } catch (final AvroDecodeException e) {
             reject(record, null, null, RejectionCode.UNDECODABLE, e.getMessage());
+            return;
+        }
+        final boolean rosterBatch = fact.getBody().getPayload() instanceof RosterBatchChanged;
+        if (bytes.length > (rosterBatch ? limits.maxRosterBatchBytes() : limits.maxFactBytes())) {
+            final String authority = fact.getBody().getAuthorityId();
+            reject(record, JournalKey.isValidAuthorityId(authority) ? authority : null, Facts.idHex(fact), RejectionCode.TOO_LARGE,
+                    limits.tooLarge(bytes.length, rosterBatch));
             return;
         }
         try {
@@ -172,8 +192,9 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
             counters.held();
             return;
         }
-        final MaintenanceState roster = rosterOf(authority);
-        final FactAdmission.Decision decision = admission.admitWithCheckedId(roster, fact);
+        final Roster roster = rosterOf(authority);
+        final FactAdmission.Decision decision = roster == null ? admission.admitWithCheckedId(null, fact)
+                : admission.admitWithCheckedId(roster.state(), roster.keys(), fact);
         if (decision.admission() instanceof Admission.Rejected rejected) {
             reject(record, authority, factId, rejected.code(), rejected.message());
             return;
@@ -183,7 +204,7 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
         }
         decision.rosterStateAfter().ifPresent(after -> {
             rosters.put(authority, Canonical.bytes(after));
-            rosterCache.put(authority, after);
+            rosterCache.put(authority, Roster.of(after));
         });
         factIds.put(journalKey, SEEN);
         counters.accepted();
@@ -235,8 +256,8 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
     }
 
     /** The authority's roster state (never mutated by admission, which copies before changing it). */
-    private MaintenanceState rosterOf(final String authority) {
-        final MaintenanceState cached = rosterCache.get(authority);
+    private Roster rosterOf(final String authority) {
+        final Roster cached = rosterCache.get(authority);
         if (cached != null) {
             return cached;
         }
@@ -244,7 +265,7 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
         if (bytes == null) {
             return hydrate(authority);
         }
-        final MaintenanceState decoded = Canonical.decode(bytes, MaintenanceState.class);
+        final Roster decoded = Roster.of(Canonical.decode(bytes, MaintenanceState.class));
         rosterCache.put(authority, decoded);
         return decoded;
     }
@@ -253,7 +274,7 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
      * An authority this ingest has never seen may have a snapshot (a restore into a new cluster): adopt
      * its roster and the fact ids it covers, after verifying its certificate and roster chain.
      */
-    private MaintenanceState hydrate(final String authority) {
+    private Roster hydrate(final String authority) {
         final Optional<SnapshotStores.Loaded> loaded;
         try {
             loaded = SnapshotStores.load(snapshotPointers, snapshotBlobs, authority, admission, admission.verifier());
@@ -269,10 +290,11 @@ public final class AdmissionProcessor implements Processor<String, byte[], Strin
             factIds.put(JournalKey.of(authority, Hashing.hex(id)), SEEN);
         }
         rosters.put(authority, Canonical.bytes(roster));
-        rosterCache.put(authority, roster);
+        final Roster hydrated = Roster.of(roster);
+        rosterCache.put(authority, hydrated);
         LOG.info("Authority {} hydrated from snapshot {} ({} facts covered)", authority, loaded.get().pointer().getProposalId(),
                 loaded.get().verified().coveredFactIds().size());
-        return roster;
+        return hydrated;
     }
 
     private void reject(final Record<String, byte[]> record, final String authority, final String factId, final RejectionCode code,
