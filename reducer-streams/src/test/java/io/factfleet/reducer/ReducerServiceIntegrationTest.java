@@ -485,9 +485,10 @@ class ReducerServiceIntegrationTest {
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.servedBy()).isNotEqualTo(notOwner.applicationServer());
         final JsonNode one = answer.json();
-        for (final String field : List.of("authorityId", "identityEpoch", "threshold", "adminKeyId", "adminPublicKey", "requiredPackages")) {
+        for (final String field : List.of("authorityId", "identityEpoch", "threshold", "memberCount", "adminKeyId", "adminPublicKey", "requiredPackages")) {
             assertThat(one.get(field)).as(field).isEqualTo(full.get(field));
         }
+        assertThat(one.get("memberCount").asInt()).as("the whole roster's size").isEqualTo(full.get("members").size());
         final List<JsonNode> expected = new ArrayList<>();
         full.get("members").forEach(m -> {
             if (m.get("deviceId").asText().equals(device)) {

@@ -10,15 +10,19 @@ import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.core.Canonical;
+import io.factfleet.core.Facts;
 import io.factfleet.core.Rosters;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SchemaRegistryClient;
+import io.factfleet.registry.client.SpecificAvroSerializer;
+import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.state.ApprovalRecord;
 import io.factfleet.schema.state.MaintenanceState;
 import io.factfleet.schema.state.ProposalState;
 import io.factfleet.schema.state.RosterAtEpoch;
 import io.factfleet.snapshot.internal.Json;
 import io.factfleet.snapshot.internal.ProposalRecord;
+import io.factfleet.snapshot.internal.RosterBatchHttpApi;
 import io.factfleet.snapshot.internal.SnapshotStats;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -58,14 +62,18 @@ import org.slf4j.LoggerFactory;
  *       snapshot; 202 with the request queued, 409 PROPOSAL_OPEN when one is in flight.</li>
  *   <li>{@code GET /authorities/{id}/snapshots/status}: last snapshot, open proposal with approvals versus
  *       threshold and every approval that does not count (and why), fence state, facts pruned and bytes reclaimed.</li>
+ *   <li>{@code POST /authorities/{id}/roster/batches/prepare} and {@code POST /authorities/{id}/roster/batches}: bulk
+ *       roster changes from a device manifest, co-signed offline by M current devices and signed with the admin key
+ *       ({@link RosterBatchHttpApi}).</li>
  *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text: the coordinator's counters and Kafka Streams' metrics).</li>
  * </ul>
- * Status requests for an authority another instance owns are forwarded to it ({@code application.server}) with the
+ * Requests about an authority another instance owns are forwarded to it ({@code application.server}) with the
  * caller's Authorization header, so the owner authorizes the caller itself.
  *
  * <p>Every route but {@code /health} needs operator credentials ({@link OperatorAuth}, configured by the
  * {@code factfleet.auth.*} properties): proposing needs {@code snapshot.propose} on the authority, status
- * {@code state.read}, {@code /metrics} {@code metrics.read} on {@code *} unless {@code factfleet.auth.metrics.open}.
+ * {@code state.read}, roster batches {@code roster.write}, {@code /metrics} {@code metrics.read} on {@code *} unless
+ * {@code factfleet.auth.metrics.open}.
  */
 public final class SnapshotCoordinatorService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotCoordinatorService.class);
@@ -81,6 +89,10 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
     private KafkaStreamsMetrics streamsMetrics;
     private volatile HostInfo self;
     private final OperatorAuth auth;
+    private final RosterBatchHttpApi rosterBatches;
+
+    /** The most bytes a request body may have: a manifest of 10,000 devices with long ids is about 2 MB of JSON. */
+    static final long MAX_REQUEST_BYTES = 8L << 20;
 
     public SnapshotCoordinatorService(final SnapshotConfig config) {
         this(config, new HttpSchemaRegistryClient(withUrl(config)));
@@ -92,6 +104,23 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         this.auth = OperatorAuth.create(config.auth(), metrics.registry());
         this.tls = config.tls();
         this.http = tls.trusting(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))).build();
+        final SpecificAvroSerializer<FactEnvelope> facts = new SpecificAvroSerializer<>(registry);
+        this.rosterBatches = new RosterBatchHttpApi(config.keys(), io.factfleet.snapshot.internal.CoordinatorProcessor.ACTOR,
+                io.factfleet.core.SignatureVerifier.bouncyCastle(), fact -> publish(facts, fact), System::currentTimeMillis);
+    }
+
+    /** Produces a fact the coordinator signed to the inbound topic, as its processor does, and waits for Kafka. */
+    private void publish(final SpecificAvroSerializer<FactEnvelope> serializer, final FactEnvelope fact) {
+        final String authority = fact.getBody().getAuthorityId();
+        try {
+            requests.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), authority, serializer.serialize(FactFleetTopics.INBOUND.name(), fact)))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing fact " + Facts.idHex(fact), e);
+        } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Kafka did not take fact " + Facts.idHex(fact) + " of " + authority + ": " + e.getMessage(), e);
+        }
     }
 
     /** Who may call what (the routes and their rules, for tests over every endpoint). */
@@ -111,11 +140,14 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         }
         server = Javalin.create(c -> {
             c.showJavalinBanner = false;
+            c.http.maxRequestSize = MAX_REQUEST_BYTES;
             auth.configure(c);
             tls.serve(c, config.httpBindHost(), config.httpPort());
         });
         server.post("/authorities/{id}/snapshots", this::propose, AccessRule.authority(Permission.SNAPSHOT_PROPOSE));
         server.get("/authorities/{id}/snapshots/status", this::status, AccessRule.authority(Permission.STATE_READ));
+        server.post("/authorities/{id}/roster/batches/prepare", ctx -> rosterBatch(ctx, false), AccessRule.authority(Permission.ROSTER_WRITE));
+        server.post("/authorities/{id}/roster/batches", ctx -> rosterBatch(ctx, true), AccessRule.authority(Permission.ROSTER_WRITE));
         server.get("/health", ctx -> {
             final KafkaStreams app = streams;
             final KafkaStreams.State state = app == null ? KafkaStreams.State.NOT_RUNNING : app.state();
@@ -139,6 +171,8 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         producer.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, AuthorityPartitioner.class.getName());
         producer.put(ProducerConfig.CLIENT_ID_CONFIG, config.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-requests");
+        // It also publishes roster batches, which may be up to the inbound topic's record limit.
+        producer.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(FactFleetTopics.MAX_FACT_RECORD_BYTES));
         requests = new KafkaProducer<>(producer, new StringSerializer(), new ByteArraySerializer());
 
         final KafkaStreams app = new KafkaStreams(SnapshotTopology.build(registry, config, metrics), props);
@@ -249,17 +283,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
             return;
         }
         if (!local.owned()) {
-            final HostInfo owner = local.owner();
-            final HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(tls.scheme() + "://" + owner.host() + ":" + owner.port()
-                    + "/authorities/" + authority + "/snapshots/status")).timeout(Duration.ofSeconds(5)).GET();
-            // The caller's own credentials: the owner authenticates and authorizes the caller again (a signed GET of the
-            // same path verifies there too), so no instance needs a broader identity of its own.
-            final String authorization = ctx.header("Authorization");
-            if (authorization != null) {
-                forward.header("Authorization", authorization);
-            }
-            final HttpResponse<String> forwarded = http.send(forward.build(), HttpResponse.BodyHandlers.ofString());
-            ctx.status(forwarded.statusCode()).contentType("application/json").result(forwarded.body());
+            forward(ctx, local.owner());
             return;
         }
         final byte[] stateBytes = local.store(SnapshotStoresSpec.STATE).get(authority);
@@ -273,6 +297,58 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         final byte[] proposalBytes = local.store(SnapshotStoresSpec.PROPOSALS).get(authority);
         final ProposalRecord proposal = proposalBytes == null ? null : Json.read(proposalBytes, ProposalRecord.class);
         ctx.contentType("application/json").result(Json.MAPPER.writeValueAsString(statusOf(state, stats, proposal)));
+    }
+
+    /** A roster batch's prepare or submission, answered by the instance owning the authority. */
+    private void rosterBatch(final Context ctx, final boolean submission) throws Exception {
+        final String authority = ctx.pathParam("id");
+        if (!JournalKey.isValidAuthorityId(authority)) {
+            error(ctx, 400, "INVALID_AUTHORITY_ID", "authority id '" + authority + "' must be 1 to 128 letters, digits, '.', '_' or '-'");
+            return;
+        }
+        final Local local = local(authority);
+        if (local.unavailable()) {
+            ctx.header("Retry-After", "2");
+            error(ctx, 503, "REBALANCING", "the coordinator is not running or its stores are moving; retry shortly");
+            return;
+        }
+        if (!local.owned()) {
+            forward(ctx, local.owner());
+            return;
+        }
+        final byte[] stateBytes = local.store(SnapshotStoresSpec.STATE).get(authority);
+        final MaintenanceState state = stateBytes == null ? null : Canonical.decode(stateBytes, MaintenanceState.class);
+        if (state == null || !state.getCreated()) {
+            error(ctx, 404, "UNKNOWN_AUTHORITY", "no fact of authority " + authority + " has reached the coordinator");
+            return;
+        }
+        if (submission) {
+            rosterBatches.submit(ctx, state, local.store(SnapshotStoresSpec.ROSTER_FACTS));
+        } else {
+            rosterBatches.prepare(ctx, state);
+        }
+    }
+
+    /**
+     * Sends the request on to the instance owning its authority with the caller's own credentials: the owner authenticates
+     * and authorizes the caller again (a signed request of the same method, path and body verifies there too), so no
+     * instance needs a broader identity of its own.
+     */
+    private void forward(final Context ctx, final HostInfo owner) throws Exception {
+        final byte[] body = ctx.bodyAsBytes();
+        final HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(tls.scheme() + "://" + owner.host() + ":" + owner.port() + ctx.path()
+                        + (ctx.queryString() == null ? "" : "?" + ctx.queryString())))
+                .timeout(Duration.ofSeconds(30))
+                .method(ctx.method().name(), body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (ctx.contentType() != null) {
+            forward.header("Content-Type", ctx.contentType());
+        }
+        final String authorization = ctx.header("Authorization");
+        if (authorization != null) {
+            forward.header("Authorization", authorization);
+        }
+        final HttpResponse<String> forwarded = http.send(forward.build(), HttpResponse.BodyHandlers.ofString());
+        ctx.status(forwarded.statusCode()).contentType("application/json").result(forwarded.body());
     }
 
     /** The status document (see the class comment). */
@@ -329,6 +405,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
     private static void error(final Context ctx, final int status, final String code, final String message) {
         final Map<String, String> body = new HashMap<>();
         body.put("error", code);
+        body.put("code", code);
         body.put("message", message);
         ctx.status(status).contentType("application/json").result(new String(Json.bytes(body), StandardCharsets.UTF_8));
     }

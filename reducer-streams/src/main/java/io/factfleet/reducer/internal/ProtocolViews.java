@@ -121,7 +121,7 @@ public final class ProtocolViews {
     }
 
     /**
-     * {@code {authorityId, identityEpoch, threshold, adminKeyId, adminPublicKey, members: [{deviceId, keyId, publicKey, installed:
+     * {@code {authorityId, identityEpoch, threshold, memberCount, adminKeyId, adminPublicKey, members: [{deviceId, keyId, publicKey, installed:
      * {packageId: version}}], requiredPackages: [{packageId, version, proposalId, activationFence}]}}: the current roster, keys
      * as hex, each member's installed packages from its latest DeviceMetadata fact, and the hard forks in force (the edge
      * bridge refuses sessions of devices below them). Before the genesis is folded: epoch -1, no members, empty admin.
@@ -160,6 +160,9 @@ public final class ProtocolViews {
         body.put("authorityId", authorityId);
         body.put("identityEpoch", state.getIdentityEpoch());
         body.put("threshold", state.getThreshold());
+        // From the epoch's header: the size of the whole roster, also in an answer that lists one device.
+        body.put("memberCount", io.factfleet.core.Rosters.header(state, state.getIdentityEpoch())
+                .map(io.factfleet.schema.state.RosterEpoch::getMemberCount).orElse(0));
         body.put("adminKeyId", state.getAdminKeyId());
         body.put("adminPublicKey", Hashing.hex(Canonical.array(state.getAdminPublicKey())));
         final ArrayNode members = body.putArray("members");
