@@ -145,11 +145,12 @@ public final class FactFoldProcessor implements Processor<String, FactEnvelope, 
             header = hydrate(authorityId, AuthorityEntries.of(entries, authorityId));
         }
         final boolean snapshotted = header != null && header.getLastSnapshot() != null;
-        if (snapshotted) {
-            final Long seq = factSeqs.get(journalKey);
-            if (seq != null && seq < 0) {
-                return null; // covered by a snapshot: already in the state
-            }
+        // Covered by the snapshot this instance hydrated from: already in the state. Checked whatever the header says:
+        // a first snapshot's state has no lastSnapshot of its own (its completion is in the tail, not the prefix), and
+        // until compaction removes them the covered facts are still in the journal, before the completion.
+        final Long seq = factSeqs.get(journalKey);
+        if (seq != null && seq < 0) {
+            return null;
         }
         final Reducer.Step step = KeyedState.apply(reducer, buffered, authorityId, fact);
         if (step instanceof Reducer.Step.Applied) {
