@@ -20,6 +20,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  */
 public final class Progress implements AutoCloseable {
     private final ProgressBar bar;
+    private boolean closed;
 
     private Progress(final ProgressBar bar) {
         this.bar = bar;
@@ -61,8 +62,12 @@ public final class Progress implements AutoCloseable {
         return bar.getTotalElapsed();
     }
 
+    /** Finishes the line; closing again does nothing. */
     @Override
     public void close() {
-        bar.close();
+        if (!closed) {
+            closed = true;
+            bar.close();
+        }
     }
 }
