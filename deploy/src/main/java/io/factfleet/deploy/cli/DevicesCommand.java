@@ -119,7 +119,9 @@ public final class DevicesCommand implements Runnable {
             try {
                 return run(out, err);
             } catch (final OperatorHttp.CommandFailure e) {
-                err.println();
+                if (!json()) {
+                    err.println(); // the bar's line, if it was drawn, is not ended
+                }
                 err.println("factfleet devices " + verb() + ": " + e.getMessage());
                 err.flush();
                 return e.exitCode;
@@ -151,7 +153,7 @@ public final class DevicesCommand implements Runnable {
             }
             final String base = url.toString().replaceAll("/+$", "") + "/authorities/" + URLEncoder.encode(authority, StandardCharsets.UTF_8);
             final boolean bar = !json();
-            try (Progress progress = bar ? Progress.start(err, "Roster batch", 3) : null) {
+            try (Progress progress = bar ? Progress.start(err, "Roster batch", 3, false) : null) {
                 step(progress, "preparing");
                 final OperatorHttp.Answer prepared = OperatorHttp.post(URI.create(base + "/roster/batches/prepare"), batch.toString(),
                         "snapshot coordinator", identity);
@@ -365,7 +367,7 @@ public final class DevicesCommand implements Runnable {
 
         private static void close(final Progress progress) {
             if (progress != null) {
-                progress.close();
+                progress.finish();
             }
         }
     }
