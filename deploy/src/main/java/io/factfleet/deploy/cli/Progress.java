@@ -39,7 +39,7 @@ public final class Progress implements AutoCloseable {
      */
     public static Progress start(final PrintWriter err, final String task, final long max, final boolean showSpeed) {
         final ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(200).setMaxRenderedLength(120);
+                .setUpdateIntervalMillis(200).setMaxRenderedLength(100);
         if (showSpeed) {
             builder.showSpeed().setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS);
         }
@@ -47,7 +47,7 @@ public final class Progress implements AutoCloseable {
             err.print('\r');
             err.print(line);
             err.flush();
-        }, 120)).build(), err);
+        }, 100)).build(), err);
     }
 
     /** One step done. */
