@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
         description = "Signed facts and deterministic maintenance state for offline-first device fleets, on Apache Kafka.",
         subcommands = {StackMain.Run.class, StateCommand.class, LagCommand.class, io.factfleet.deploy.cli.SnapshotCommand.class,
                 io.factfleet.deploy.cli.BackupCommands.Backup.class, io.factfleet.deploy.cli.BackupCommands.Restore.class,
-                io.factfleet.deploy.cli.UpgradeCommand.class, io.factfleet.deploy.cli.KafkaAclsCommand.class, CommandLine.HelpCommand.class})
+                io.factfleet.deploy.cli.UpgradeCommand.class, io.factfleet.deploy.cli.DevicesCommand.class, io.factfleet.deploy.cli.KafkaAclsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class StackMain implements Runnable {
     /** System property naming the directory of {@code factfleet.log}, read by the logging configuration. */
     public static final String LOG_DIR_PROPERTY = "factfleet.log.dir";

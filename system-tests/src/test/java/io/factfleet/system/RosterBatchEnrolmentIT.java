@@ -65,6 +65,8 @@ class RosterBatchEnrolmentIT {
     static Path dir;
     private static InProcessSpine spine;
     private static SnapshotCoordinatorService coordinator;
+    /** A second instance of the same coordinator: each owns one of the two partitions, and forwards to the other. */
+    private static SnapshotCoordinatorService second;
 
     @BeforeAll
     static void startTheStack() throws Exception {
@@ -78,21 +80,31 @@ class RosterBatchEnrolmentIT {
         props.put(SnapshotConfig.HTTP_PORT, "0");
         props.put(SnapshotConfig.HTTP_BIND_HOST, "127.0.0.1");
         props.put(SnapshotConfig.OPERATOR_KEYS, Hashing.hex(OPERATOR.publicKey()));
-        coordinator = new SnapshotCoordinatorService(SnapshotConfig.of(props, AdminKeyRing.of(Map.of(BIG.authorityId(), BIG.adminKey(),
-                SITE.authorityId(), SITE.adminKey(), MOVING.authorityId(), MOVING.adminKey())))).start();
-        Await.until("the coordinator is RUNNING", Duration.ofSeconds(90), () -> coordinator.streamsState() == KafkaStreams.State.RUNNING);
+        final AdminKeyRing ring = AdminKeyRing.of(Map.of(BIG.authorityId(), BIG.adminKey(), SITE.authorityId(), SITE.adminKey(),
+                MOVING.authorityId(), MOVING.adminKey()));
+        coordinator = new SnapshotCoordinatorService(SnapshotConfig.of(props, ring)).start();
+        final Properties secondProps = new Properties();
+        secondProps.putAll(props);
+        secondProps.put("state.dir", dir.resolve("coordinator-2").toString());
+        second = new SnapshotCoordinatorService(SnapshotConfig.of(secondProps, ring)).start();
+        Await.until("both coordinators are RUNNING", Duration.ofSeconds(90), () -> coordinator.streamsState() == KafkaStreams.State.RUNNING
+                && second.streamsState() == KafkaStreams.State.RUNNING);
         for (final AuthorityGenesis g : List.of(BIG, SITE, MOVING)) {
             spine.publish(g.genesisFact(OPERATOR));
         }
         for (final AuthorityGenesis g : List.of(BIG, SITE, MOVING)) {
-            Await.until(g.authorityId() + " is known to the coordinator and the reducer", Duration.ofSeconds(60),
+            Await.until(g.authorityId() + " is known to both coordinators and the reducer", Duration.ofSeconds(90),
                     () -> send(TestOperators.get(coordinator.httpUri().resolve("/authorities/" + g.authorityId() + "/snapshots/status"))).statusCode() == 200
+                            && send(TestOperators.get(second.httpUri().resolve("/authorities/" + g.authorityId() + "/snapshots/status"))).statusCode() == 200
                             && rosterEpoch(g) == 0);
         }
     }
 
     @AfterAll
     static void stopTheStack() {
+        if (second != null) {
+            second.close();
+        }
         if (coordinator != null) {
             coordinator.close();
         }
@@ -108,7 +120,11 @@ class RosterBatchEnrolmentIT {
     }
 
     private static HttpResponse<String> post(final String path, final JsonNode body) throws Exception {
-        return send(TestOperators.post(coordinator.httpUri().resolve(path), body.toString()).header("Content-Type", "application/json"));
+        return post(coordinator, path, body);
+    }
+
+    private static HttpResponse<String> post(final SnapshotCoordinatorService instance, final String path, final JsonNode body) throws Exception {
+        return send(TestOperators.post(instance.httpUri().resolve(path), body.toString()).header("Content-Type", "application/json"));
     }
 
     private static JsonNode roster(final AuthorityGenesis g) throws Exception {
@@ -213,6 +229,20 @@ class RosterBatchEnrolmentIT {
         assertThat(roster.path("members")).hasSize(10_005);
         assertThat(roster.path("members").findValuesAsText("deviceId")).contains("big-00000", "big-09999", BIG.deviceIds().get(0));
         assertThat(roster.path("threshold").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void eitherInstanceAnswersForEveryAuthorityByForwardingToItsOwner() throws Exception {
+        // Three authorities on two partitions, one instance owning each: for some, one instance forwards the signed POST
+        // with its body to the other, which authenticates the caller again and answers.
+        final ObjectNode batch = batch(row("either-1"), List.of(), null);
+        for (final AuthorityGenesis g : List.of(SITE, MOVING)) {
+            final HttpResponse<String> first = post(coordinator, "/authorities/" + g.authorityId() + "/roster/batches/prepare", batch);
+            final HttpResponse<String> other = post(second, "/authorities/" + g.authorityId() + "/roster/batches/prepare", batch);
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+            assertThat(JSON.readTree(other.body()).path("statementSha256")).isEqualTo(JSON.readTree(first.body()).path("statementSha256"));
+        }
     }
 
     // ---- refusals ----------------------------------------------------------------------------

@@ -58,6 +58,45 @@ final class OperatorHttp {
         };
     }
 
+    /** An answer other than a denial or a 503: its status and JSON body. */
+    record Answer(int status, JsonNode body) {
+    }
+
+    /**
+     * A signed POST of {@code body} (JSON) to {@code uri} as {@code identity}. A 401 or 403, a 503 and an unreachable
+     * service are failures with their exit codes; any other answer is returned for the command to read.
+     */
+    static Answer post(final URI uri, final String body, final String service, final OperatorIdentity identity) throws CommandFailure {
+        final HttpResponse<String> response;
+        try {
+            response = HTTP.send(identity.sign(HttpRequest.newBuilder(uri), "POST", uri, body).timeout(Duration.ofSeconds(120))
+                            .header("Content-Type", "application/json").header("Accept", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (final IOException e) {
+            throw new CommandFailure(ExitCodes.UNREACHABLE, "cannot reach the " + service + " at " + uri + " (" + e + "); is it running? "
+                    + "(./factfleet run starts it)");
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure(ExitCodes.FAILURE, "interrupted");
+        }
+        JsonNode parsed;
+        try {
+            parsed = JSON.readTree(response.body());
+        } catch (final IOException e) {
+            parsed = null;
+        }
+        if (parsed == null || !parsed.isObject()) {
+            parsed = JSON.createObjectNode().put("code", "HTTP_" + response.statusCode()).put("message", response.body());
+        }
+        final String message = parsed.path("message").asText(response.body());
+        return switch (response.statusCode()) {
+            case 401, 403 -> throw denied(service, response.statusCode(), parsed, message);
+            case 503 -> throw new CommandFailure(ExitCodes.NOT_READY, "the " + service + " is not ready: " + message + " (retry in a few seconds)");
+            default -> new Answer(response.statusCode(), parsed);
+        };
+    }
+
     /** A 401 or 403 as a failure that says what to do. */
     static CommandFailure denied(final String service, final int status, final JsonNode body, final String message) {
         final String code = body != null ? body.path("code").asText("") : "";

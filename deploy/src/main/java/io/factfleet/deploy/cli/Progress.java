@@ -20,20 +20,34 @@ import me.tongfei.progressbar.ProgressBarStyle;
  */
 public final class Progress implements AutoCloseable {
     private final ProgressBar bar;
+    private final PrintWriter err;
+    private boolean closed;
 
-    private Progress(final ProgressBar bar) {
+    private Progress(final ProgressBar bar, final PrintWriter err) {
         this.bar = bar;
+        this.err = err;
     }
 
-    /** A bar of {@code max} steps named {@code task}, redrawn at most every 200 ms. */
+    /** A bar of {@code max} steps named {@code task}, with their rate, redrawn at most every 200 ms. */
     public static Progress start(final PrintWriter err, final String task, final long max) {
-        return new Progress(new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(200).setMaxRenderedLength(100).showSpeed().setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
-                .setConsumer(new DelegatingProgressBarConsumer(line -> {
-                    err.print('\r');
-                    err.print(line);
-                    err.flush();
-                }, 100)).build());
+        return start(err, task, max, true);
+    }
+
+    /**
+     * A bar of {@code max} steps named {@code task}, redrawn at most every 200 ms; {@code showSpeed} false for steps
+     * that are phases of one operation rather than units of work.
+     */
+    public static Progress start(final PrintWriter err, final String task, final long max, final boolean showSpeed) {
+        final ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(200).setMaxRenderedLength(100);
+        if (showSpeed) {
+            builder.showSpeed().setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS);
+        }
+        return new Progress(builder.setConsumer(new DelegatingProgressBarConsumer(line -> {
+            err.print('\r');
+            err.print(line);
+            err.flush();
+        }, 100)).build(), err);
     }
 
     /** One step done. */
@@ -61,8 +75,21 @@ public final class Progress implements AutoCloseable {
         return bar.getTotalElapsed();
     }
 
+    /** Draws the bar a last time; closing again does nothing. */
     @Override
     public void close() {
-        bar.close();
+        if (!closed) {
+            closed = true;
+            bar.close();
+        }
+    }
+
+    /** Closes the bar and ends its line, so that what is printed next starts on a line of its own. */
+    public void finish() {
+        if (!closed) {
+            close();
+            err.println();
+            err.flush();
+        }
     }
 }

@@ -50,7 +50,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  *       the epoch.</li>
  * </ul>
  * Both answer 409 {@code NO_ADMIN_KEY} or {@code NOT_ADMIN} when the coordinator cannot sign for the authority, 400
- * {@code MALFORMED_JSON} / {@code BAD_REQUEST} for a body it cannot read. The service routes a request to the instance
+ * {@code MALFORMED_JSON} / {@code BAD_REQUEST} for a body it cannot read; a submission answers 503 {@code PUBLISH_FAILED}
+ * when Kafka did not take the fact (the same submission again is the same fact). The service routes a request to the instance
  * owning the authority before it gets here.
  */
 public final class RosterBatchHttpApi {
@@ -171,7 +172,15 @@ public final class RosterBatchHttpApi {
         final long issuedAt = request.issuedAtMillis() != null ? request.issuedAtMillis() : clock.getAsLong();
         final DeviceSigner admin = keys.signer(state.getAuthorityId(), actor).orElseThrow();
         final FactEnvelope fact = admin.signAt(fromEpoch, issuedAt, new RosterBatchChanged(batch.statement(), certification.certificate()));
-        publish.accept(fact);
+        try {
+            publish.accept(fact);
+        } catch (final RuntimeException e) {
+            ctx.header("Retry-After", "2");
+            ctx.status(503).contentType("application/json").result(error("PUBLISH_FAILED", "the batch was checked and signed as fact "
+                    + Facts.idHex(fact) + " but Kafka did not take it (" + e.getMessage() + "); send the same submission again: it is the same fact")
+                    .toString());
+            return;
+        }
         final ObjectNode answer = accepted(state.getAuthorityId(), Facts.idHex(fact), batch.statement(), "SUBMITTED");
         final ArrayNode signers = answer.putArray("signers");
         certification.signers().forEach(signers::add);
