@@ -43,12 +43,22 @@ public final class BridgeClient {
 
     public BridgeClient(final URI base, final String authorityId, final String deviceId, final Ed25519Keys.SigningKey key,
                         final LongSupplier clock) {
+        this(base, authorityId, deviceId, key, clock, HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .connectTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    /**
+     * A client that sends through {@code http}: a gateway or a simulator speaking for many devices shares one
+     * connection pool instead of one per device.
+     */
+    public BridgeClient(final URI base, final String authorityId, final String deviceId, final Ed25519Keys.SigningKey key,
+                        final LongSupplier clock, final HttpClient http) {
         this.base = base;
         this.authorityId = authorityId;
         this.deviceId = deviceId;
         this.key = key;
         this.clock = clock;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = http;
     }
 
     private volatile String installedHeader;

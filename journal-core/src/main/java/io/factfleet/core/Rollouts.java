@@ -68,7 +68,7 @@ public final class Rollouts {
                     wave.add(device);
                 }
             }
-            remaining.removeAll(wave);
+            remaining.removeAll(new java.util.HashSet<>(wave)); // a set: a list's contains would make this O(devices x wave)
             waves.add(List.copyOf(wave));
         }
         return waves;

@@ -69,7 +69,7 @@ final class OperatorHttp {
     static Answer post(final URI uri, final String body, final String service, final OperatorIdentity identity) throws CommandFailure {
         final HttpResponse<String> response;
         try {
-            response = HTTP.send(identity.sign(HttpRequest.newBuilder(uri), "POST", uri, body).timeout(Duration.ofSeconds(120))
+            response = identity.http().send(identity.sign(HttpRequest.newBuilder(uri), "POST", uri, body).timeout(Duration.ofSeconds(120))
                             .header("Content-Type", "application/json").header("Accept", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());

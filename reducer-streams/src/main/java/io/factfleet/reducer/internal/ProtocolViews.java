@@ -27,6 +27,18 @@ public final class ProtocolViews {
     private final Supplier<KafkaStreams> streams;
     private final LongSupplier clock;
     private final int retryAfterSeconds;
+    /**
+     * Pending work is asked for by every device of an authority, each from the same state: the state materialized
+     * for it is kept per authority while its header (which counts every fact folded, so any new fact changes it) is
+     * the same, for at most a second, within a heap budget. A fleet's polls then cost one materialization per
+     * change of the authority, not one per device.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Materialized> pendingStates = com.github.benmanes.caffeine.cache.Caffeine
+            .newBuilder().expireAfterWrite(java.time.Duration.ofSeconds(1)).maximumWeight(256L << 20)
+            .weigher((String authority, Materialized m) -> m.weight()).build();
+
+    private record Materialized(byte[] header, MaintenanceState state, int weight) {
+    }
 
     /**
      * @param streams           the running application (a supplier: the HTTP server starts before Streams)
@@ -93,7 +105,7 @@ public final class ProtocolViews {
      * now. A device not on the current roster has nothing pending.
      */
     public HttpAnswer pending(final String authorityId, final int partition, final String deviceId) {
-        final MaintenanceState state = state(partition, authorityId);
+        final MaintenanceState state = pendingState(partition, authorityId);
         if (state == null) {
             return unknown(authorityId);
         }
@@ -217,6 +229,26 @@ public final class ProtocolViews {
         node.put("code", status.code());
         node.put("message", status.message());
         return node;
+    }
+
+    /** The authority's state for pending work: the cached one while the header is unchanged, else materialized again. */
+    private MaintenanceState pendingState(final int partition, final String authorityId) {
+        final ReadOnlyKeyValueStore<String, byte[]> store = stores(partition).store(ReducerStores.AUTHORITY_ENTRIES.name());
+        final byte[] header = AuthorityEntries.readOnly(store, authorityId).get(io.factfleet.core.KeyedState.HEADER);
+        if (header == null) {
+            return null;
+        }
+        final Materialized cached = pendingStates.getIfPresent(authorityId);
+        if (cached != null && java.util.Arrays.equals(cached.header(), header)) {
+            return cached.state();
+        }
+        final MaintenanceState state = AuthorityEntries.state(store, authorityId);
+        if (state != null) {
+            // The weight: about the state's encoded size (a decoded state takes a few times that on the heap).
+            final int weight = (int) Math.min(Integer.MAX_VALUE, 4L * Canonical.bytes(state).length);
+            pendingStates.put(authorityId, new Materialized(header, state, weight));
+        }
+        return state;
     }
 
     private MaintenanceState state(final int partition, final String authorityId) {
