@@ -276,14 +276,8 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
 
     private void status(final Context ctx) throws Exception {
         final String authority = ctx.pathParam("id");
-        final Local local = local(authority);
-        if (local.unavailable()) {
-            ctx.header("Retry-After", "2");
-            error(ctx, 503, "REBALANCING", "the coordinator is not running or its stores are moving; retry shortly");
-            return;
-        }
-        if (!local.owned()) {
-            forward(ctx, local.owner());
+        final Local local = ownedHere(ctx, authority);
+        if (local == null) {
             return;
         }
         final byte[] stateBytes = local.store(SnapshotStoresSpec.STATE).get(authority);
@@ -299,6 +293,24 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         ctx.contentType("application/json").result(Json.MAPPER.writeValueAsString(statusOf(state, stats, proposal)));
     }
 
+    /**
+     * The authority's stores when this instance owns them; otherwise null, having answered 503 (stores moving) or
+     * relayed the request to the owner.
+     */
+    private Local ownedHere(final Context ctx, final String authority) throws Exception {
+        final Local local = local(authority);
+        if (local.unavailable()) {
+            ctx.header("Retry-After", "2");
+            error(ctx, 503, "REBALANCING", "the coordinator is not running or its stores are moving; retry shortly");
+            return null;
+        }
+        if (!local.owned()) {
+            forward(ctx, local.owner());
+            return null;
+        }
+        return local;
+    }
+
     /** A roster batch's prepare or submission, answered by the instance owning the authority. */
     private void rosterBatch(final Context ctx, final boolean submission) throws Exception {
         final String authority = ctx.pathParam("id");
@@ -306,14 +318,8 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
             error(ctx, 400, "INVALID_AUTHORITY_ID", "authority id '" + authority + "' must be 1 to 128 letters, digits, '.', '_' or '-'");
             return;
         }
-        final Local local = local(authority);
-        if (local.unavailable()) {
-            ctx.header("Retry-After", "2");
-            error(ctx, 503, "REBALANCING", "the coordinator is not running or its stores are moving; retry shortly");
-            return;
-        }
-        if (!local.owned()) {
-            forward(ctx, local.owner());
+        final Local local = ownedHere(ctx, authority);
+        if (local == null) {
             return;
         }
         final byte[] stateBytes = local.store(SnapshotStoresSpec.STATE).get(authority);

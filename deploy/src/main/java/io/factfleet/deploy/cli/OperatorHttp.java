@@ -28,18 +28,8 @@ final class OperatorHttp {
 
     /** A signed GET of {@code uri} as {@code identity}; the JSON of a 200 answer. */
     static JsonNode get(final URI uri, final String service, final OperatorIdentity identity) throws CommandFailure {
-        final HttpResponse<String> response;
-        try {
-            response = identity.http().send(identity.sign(HttpRequest.newBuilder(uri), "GET", uri, null).timeout(Duration.ofSeconds(15))
-                            .header("Accept", "application/json").GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (final IOException e) {
-            throw new CommandFailure(ExitCodes.UNREACHABLE, "cannot reach the " + service + " at " + uri + " (" + e + "); is it running? "
-                    + "(./factfleet run starts it)");
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandFailure(ExitCodes.FAILURE, "interrupted");
-        }
+        final HttpResponse<String> response = send(identity, identity.sign(HttpRequest.newBuilder(uri), "GET", uri, null)
+                .timeout(Duration.ofSeconds(15)).header("Accept", "application/json").GET().build(), service);
         JsonNode body = null;
         try {
             body = JSON.readTree(response.body());
@@ -67,19 +57,9 @@ final class OperatorHttp {
      * service are failures with their exit codes; any other answer is returned for the command to read.
      */
     static Answer post(final URI uri, final String body, final String service, final OperatorIdentity identity) throws CommandFailure {
-        final HttpResponse<String> response;
-        try {
-            response = identity.http().send(identity.sign(HttpRequest.newBuilder(uri), "POST", uri, body).timeout(Duration.ofSeconds(120))
-                            .header("Content-Type", "application/json").header("Accept", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (final IOException e) {
-            throw new CommandFailure(ExitCodes.UNREACHABLE, "cannot reach the " + service + " at " + uri + " (" + e + "); is it running? "
-                    + "(./factfleet run starts it)");
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandFailure(ExitCodes.FAILURE, "interrupted");
-        }
+        final HttpResponse<String> response = send(identity, identity.sign(HttpRequest.newBuilder(uri), "POST", uri, body)
+                .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), service);
         JsonNode parsed;
         try {
             parsed = JSON.readTree(response.body());
@@ -95,6 +75,19 @@ final class OperatorHttp {
             case 503 -> throw new CommandFailure(ExitCodes.NOT_READY, "the " + service + " is not ready: " + message + " (retry in a few seconds)");
             default -> new Answer(response.statusCode(), parsed);
         };
+    }
+
+    /** Sends {@code request} with the identity's client; an unreachable service or an interruption is a failure. */
+    private static HttpResponse<String> send(final OperatorIdentity identity, final HttpRequest request, final String service) throws CommandFailure {
+        try {
+            return identity.http().send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (final IOException e) {
+            throw new CommandFailure(ExitCodes.UNREACHABLE, "cannot reach the " + service + " at " + request.uri() + " (" + e + "); is it running? "
+                    + "(./factfleet run starts it)");
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure(ExitCodes.FAILURE, "interrupted");
+        }
     }
 
     /** A 401 or 403 as a failure that says what to do. */
