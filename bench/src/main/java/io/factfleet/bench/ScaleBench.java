@@ -68,8 +68,8 @@ import picocli.CommandLine.Option;
  *
  * <p>This first part measures {@code fold_fps_by_devices}, {@code scale_ratio_10000},
  * {@code state_bytes_per_device_10000}, {@code eos_store_baseline_fps} and
- * {@code reducer_vs_eos_baseline}. The enrolment, rollout and 1M-device figures are not built yet
- * (bench/README.md says so).
+ * {@code reducer_vs_eos_baseline}, and the SDK replica's cost at 10,000 devices. The enrolment and rollout
+ * figures are {@link FleetBench}'s; the 1M-device fleet is not built yet (bench/README.md says so).
  */
 @Command(name = "scale-bench", mixinStandardHelpOptions = true, description = "FactFleet scale figures (issue 10), merged into bench/results/latest.json")
 public final class ScaleBench implements Callable<Integer> {
