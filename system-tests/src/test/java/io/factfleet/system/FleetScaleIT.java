@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.factfleet.bridge.BridgeConfig;
 import io.factfleet.bridge.EdgeBridgeService;
 import io.factfleet.core.AdminKeyRing;
 import io.factfleet.core.AuthorityGenesis;
@@ -44,8 +43,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,28 +88,12 @@ class FleetScaleIT {
     @BeforeAll
     static void startTheStack() throws Exception {
         spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 1, 2, 1);
-        final Properties bridgeProps = spine.operators.bridgeProps();
-        bridgeProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        bridgeProps.put("schema.registry.url", spine.registryUrl);
-        bridgeProps.put(BridgeConfig.REDUCER_URL, "http://" + spine.reducer(0).applicationServer());
-        bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
-        bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
-        bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
-
+        bridge = spine.startBridge(Map.of());
         final Path keyRing = dir.resolve("admin-keys.properties");
         AdminKeyRing.write(keyRing, AdminKeyRing.of(Map.of(SITE_ID, SITE.adminKey())));
-        final Properties snapshotProps = spine.operators.serviceProps();
-        snapshotProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        snapshotProps.put("schema.registry.url", spine.registryUrl);
-        snapshotProps.put("state.dir", dir.resolve("snapshots").toString());
-        snapshotProps.put(SnapshotConfig.HTTP_PORT, "0");
-        snapshotProps.put(SnapshotConfig.HTTP_BIND_HOST, "127.0.0.1");
-        snapshotProps.put(SnapshotConfig.OPERATOR_KEYS, Hashing.hex(OPERATOR.publicKey()));
-        snapshotProps.put(SnapshotConfig.TIMEOUT_MS, "120000");
-        snapshots = new SnapshotCoordinatorService(SnapshotConfig.of(snapshotProps, AdminKeyRing.following(keyRing))).start();
+        snapshots = spine.startSnapshots(dir.resolve("snapshots"), OPERATOR, AdminKeyRing.following(keyRing),
+                Map.of(SnapshotConfig.TIMEOUT_MS, "120000"));
         ota = spine.startOta(dir.resolve("ota"), keyRing, Map.of());
-        Await.until("the coordinators are RUNNING", Duration.ofSeconds(90), () -> snapshots.streamsState() == KafkaStreams.State.RUNNING
-                && ota.streamsState() == KafkaStreams.State.RUNNING);
         spine.publish(SITE.genesisFact(OPERATOR));
         for (int i = 0; i < DEVICES; i++) {
             ENROLLED.put(String.format("dev-%05d", i), Ed25519Keys.generate());

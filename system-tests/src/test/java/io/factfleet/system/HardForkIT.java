@@ -37,7 +37,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,14 +67,7 @@ class HardForkIT {
     static void startTheStack() throws Exception {
         spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 1, 3, 1);
         reducer = spine.reducer(0);
-        final Properties bridgeProps = spine.operators.bridgeProps();
-        bridgeProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        bridgeProps.put("schema.registry.url", spine.registryUrl);
-        bridgeProps.put(BridgeConfig.REDUCER_URL, "http://" + reducer.applicationServer());
-        bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
-        bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
-        bridgeProps.put(BridgeConfig.ROSTER_CACHE_MS, "1");
-        bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
+        bridge = spine.startBridge(Map.of(BridgeConfig.ROSTER_CACHE_MS, "1"));
 
         final Path keyRing = dir.resolve("admin-keys.properties");
         AdminKeyRing.write(keyRing, AdminKeyRing.of(Map.of(AUTHORITY.authorityId(), AUTHORITY.adminKey())));

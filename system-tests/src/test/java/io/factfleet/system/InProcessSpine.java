@@ -142,6 +142,42 @@ final class InProcessSpine implements AutoCloseable {
         return ota;
     }
 
+    /**
+     * Starts an edge bridge in front of the first reducer (plain HTTP on a free port), with {@code extra} settings.
+     * The caller closes it.
+     */
+    io.factfleet.bridge.EdgeBridgeService startBridge(final Map<String, String> extra) {
+        final Properties bridgeProps = operators.bridgeProps();
+        bridgeProps.put("bootstrap.servers", bootstrapServers);
+        bridgeProps.put("schema.registry.url", registryUrl);
+        bridgeProps.put(io.factfleet.bridge.BridgeConfig.REDUCER_URL, "http://" + reducer(0).applicationServer());
+        bridgeProps.put(io.factfleet.bridge.BridgeConfig.HTTP_PORT, "0");
+        bridgeProps.put(io.factfleet.bridge.BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
+        bridgeProps.putAll(extra);
+        return new io.factfleet.bridge.EdgeBridgeService(io.factfleet.bridge.BridgeConfig.of(bridgeProps)).start();
+    }
+
+    /**
+     * Starts a snapshot coordinator on this spine that trusts {@code operator}'s key and acts with the admin keys of
+     * {@code adminKeys}, with {@code extra} settings, and waits until it is RUNNING. The caller closes it.
+     */
+    io.factfleet.snapshot.SnapshotCoordinatorService startSnapshots(final Path stateDir, final Ed25519Keys.SigningKey operator,
+                                                                   final io.factfleet.core.AdminKeyRing adminKeys, final Map<String, String> extra) {
+        final Properties props = operators.serviceProps();
+        props.put("bootstrap.servers", bootstrapServers);
+        props.put("schema.registry.url", registryUrl);
+        props.put("state.dir", stateDir.toString());
+        props.put(io.factfleet.snapshot.SnapshotConfig.HTTP_PORT, "0");
+        props.put(io.factfleet.snapshot.SnapshotConfig.HTTP_BIND_HOST, "127.0.0.1");
+        props.put(io.factfleet.snapshot.SnapshotConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
+        props.putAll(extra);
+        final io.factfleet.snapshot.SnapshotCoordinatorService coordinator = new io.factfleet.snapshot.SnapshotCoordinatorService(
+                io.factfleet.snapshot.SnapshotConfig.of(props, adminKeys)).start();
+        Await.until("the snapshot coordinator is RUNNING", Duration.ofSeconds(90),
+                () -> coordinator.streamsState() == KafkaStreams.State.RUNNING);
+        return coordinator;
+    }
+
     /** Produces a fact to the inbound topic as its authority's operator tooling would, and waits for Kafka's acknowledgement. */
     void publish(final FactEnvelope fact) {
         try {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factfleet.bridge.BridgeConfig;
 import io.factfleet.bridge.EdgeBridgeService;
 import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
@@ -32,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.LogDirDescription;
@@ -42,7 +40,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,24 +75,9 @@ class SnapshotCoordinatorIT {
     @BeforeAll
     static void startTheStack() {
         spine = InProcessSpine.start(KAFKA, dir, OPERATOR, 1, 2, 1);
-        final Properties bridgeProps = spine.operators.bridgeProps();
-        bridgeProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        bridgeProps.put("schema.registry.url", spine.registryUrl);
-        bridgeProps.put(BridgeConfig.REDUCER_URL, "http://" + spine.reducer(0).applicationServer());
-        bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
-        bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
-        bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start();
-        final Properties coordinatorProps = spine.operators.serviceProps();
-        coordinatorProps.put("bootstrap.servers", KAFKA.bootstrapServers());
-        coordinatorProps.put("schema.registry.url", spine.registryUrl);
-        coordinatorProps.put("state.dir", dir.resolve("coordinator").toString());
-        coordinatorProps.put(SnapshotConfig.HTTP_PORT, "0");
-        coordinatorProps.put(SnapshotConfig.HTTP_BIND_HOST, "127.0.0.1");
-        coordinatorProps.put(SnapshotConfig.OPERATOR_KEYS, Hashing.hex(OPERATOR.publicKey()));
-        coordinatorProps.put(SnapshotConfig.TIMEOUT_MS, "90000");
-        coordinator = new SnapshotCoordinatorService(SnapshotConfig.of(coordinatorProps,
-                AdminKeyRing.of(Map.of(A, FLEET.adminKey())))).start();
-        Await.until("the coordinator is RUNNING", Duration.ofSeconds(60), () -> coordinator.streamsState() == KafkaStreams.State.RUNNING);
+        bridge = spine.startBridge(Map.of());
+        coordinator = spine.startSnapshots(dir.resolve("coordinator"), OPERATOR, AdminKeyRing.of(Map.of(A, FLEET.adminKey())),
+                Map.of(SnapshotConfig.TIMEOUT_MS, "90000"));
     }
 
     @AfterAll
