@@ -152,15 +152,7 @@ class OtaCoordinatorIT {
         if (producer != null) {
             producer.close();
         }
-        for (final AutoCloseable c : new AutoCloseable[] {ota, reducer, ingest, registry}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (final Exception e) {
-                // keep closing the rest
-            }
-        }
+        io.factfleet.testkit.Closeables.closeAll(ota, reducer, ingest, registry);
     }
 
     private static void publish(final FactEnvelope fact) {

@@ -85,15 +85,7 @@ class BackupRestoreIT {
 
     @AfterAll
     static void stopBothClusters() {
-        for (final AutoCloseable c : new AutoCloseable[] {sourceCoordinator, targetCoordinator, source, target}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (final Exception ignored) {
-                    // best effort
-                }
-            }
-        }
+        io.factfleet.testkit.Closeables.closeAll(sourceCoordinator, targetCoordinator, source, target);
     }
 
     private static JsonNode get(final URI base, final String path) throws Exception {

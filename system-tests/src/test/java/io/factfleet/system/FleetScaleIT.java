@@ -102,15 +102,7 @@ class FleetScaleIT {
 
     @AfterAll
     static void stopTheStack() {
-        for (final AutoCloseable c : new AutoCloseable[] {ota, snapshots, bridge, spine}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (final Exception e) {
-                // keep closing
-            }
-        }
+        io.factfleet.testkit.Closeables.closeAll(ota, snapshots, bridge, spine);
     }
 
     // ---- helpers -----------------------------------------------------------------------------

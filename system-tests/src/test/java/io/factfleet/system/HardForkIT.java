@@ -77,15 +77,7 @@ class HardForkIT {
 
     @AfterAll
     static void stopTheStack() {
-        for (final AutoCloseable c : new AutoCloseable[] {ota, bridge, spine}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (final Exception e) {
-                // keep closing
-            }
-        }
+        io.factfleet.testkit.Closeables.closeAll(ota, bridge, spine);
     }
 
     private static BridgeClient client(final int device) {

@@ -71,15 +71,7 @@ class SeparationOfDutiesIT {
 
     @AfterAll
     static void stopTheStack() {
-        for (final AutoCloseable c : new AutoCloseable[] {ota, spine}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (final Exception e) {
-                // keep closing
-            }
-        }
+        io.factfleet.testkit.Closeables.closeAll(ota, spine);
     }
 
     private static URI ota(final String path) {

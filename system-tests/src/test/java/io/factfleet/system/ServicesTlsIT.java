@@ -131,15 +131,7 @@ class ServicesTlsIT {
 
     @AfterAll
     static void stopEveryService() {
-        for (final AutoCloseable c : new AutoCloseable[] {console, ota, snapshots, spine}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (final Exception ignored) {
-                // best effort
-            }
-        }
+        io.factfleet.testkit.Closeables.closeAll(console, ota, snapshots, spine);
     }
 
     private static HttpResponse<String> get(final URI uri) throws Exception {
