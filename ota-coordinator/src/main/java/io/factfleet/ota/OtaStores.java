@@ -20,8 +20,18 @@ public final class OtaStores {
     public record Store<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
     }
 
-    /** Authority id to the state the pure reducer folds from its journal. */
-    public static final Store<String, MaintenanceState> AUTHORITY_STATE =
+    /**
+     * Each authority's state as {@link io.factfleet.core.KeyedState} entries, laid out by
+     * {@link io.factfleet.contracts.AuthorityEntries}: a fact reads and writes only the entries it touches.
+     */
+    public static final Store<String, byte[]> AUTHORITY_ENTRIES = new Store<>("ota-authority-entries", Serdes.String(), Serdes.ByteArray());
+
+    /**
+     * The layout before {@link #AUTHORITY_ENTRIES}: authority id to its whole state in one record, rewritten for every
+     * fact. Still declared so that a coordinator upgraded in place restores it; on start its records move into
+     * {@link #AUTHORITY_ENTRIES} and are deleted. Nothing writes it.
+     */
+    public static final Store<String, MaintenanceState> LEGACY_AUTHORITY_STATE =
             new Store<>("ota-authority-state", Serdes.String(), canonical(MaintenanceState.class));
 
     /** Every journal fact, for a refold when a late fact reorders the roster chain. */

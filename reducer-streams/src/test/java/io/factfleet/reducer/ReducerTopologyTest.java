@@ -2,6 +2,7 @@ package io.factfleet.reducer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.factfleet.contracts.AuthorityEntries;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.core.Canonical;
 import io.factfleet.core.Facts;
@@ -208,7 +209,7 @@ class ReducerTopologyTest {
     /** Each authority's state as the views read it: its keyed entries, materialized. */
     private java.util.function.Function<String, MaintenanceState> statesView() {
         final KeyValueStore<String, byte[]> entries = driver.getKeyValueStore(ReducerStores.AUTHORITY_ENTRIES.name());
-        return id -> io.factfleet.reducer.internal.AuthorityEntries.state(entries, id);
+        return id -> AuthorityEntries.state(entries, id);
     }
 
     private StateLookup states() {

@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factfleet.auth.AccessRule;
 import io.factfleet.auth.OperatorAuth;
 import io.factfleet.auth.Permission;
+import io.factfleet.contracts.AuthorityEntries;
 import io.factfleet.contracts.AuthorityPartitioner;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.core.Canonical;
 import io.factfleet.core.Facts;
+import io.factfleet.core.KeyedState;
+import io.factfleet.core.Reducer;
 import io.factfleet.core.Rosters;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SchemaRegistryClient;
@@ -262,7 +265,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
                         + "; wait for it to complete or abort (GET /authorities/" + authority + "/snapshots/status)");
                 return;
             }
-            if (local.store(SnapshotStoresSpec.STATE).get(authority) == null) {
+            if (!AuthorityEntries.exists(local.store(SnapshotStoresSpec.ENTRIES), authority)) {
                 error(ctx, 404, "UNKNOWN_AUTHORITY", "no fact of authority " + authority + " has reached the coordinator");
                 return;
             }
@@ -280,16 +283,20 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         if (local == null) {
             return;
         }
-        final byte[] stateBytes = local.store(SnapshotStoresSpec.STATE).get(authority);
-        if (stateBytes == null) {
+        final ReadOnlyKeyValueStore<String, byte[]> entries = local.store(SnapshotStoresSpec.ENTRIES);
+        final MaintenanceState header = KeyedState.headerOf(AuthorityEntries.readOnly(entries, authority));
+        if (header == null) {
             error(ctx, 404, "UNKNOWN_AUTHORITY", "no fact of authority " + authority + " has reached the coordinator");
             return;
         }
-        final MaintenanceState state = Canonical.decode(stateBytes, MaintenanceState.class);
         final byte[] statsBytes = local.store(SnapshotStoresSpec.STATS).get(authority);
         final SnapshotStats stats = statsBytes == null ? SnapshotStats.none() : Json.read(statsBytes, SnapshotStats.class);
         final byte[] proposalBytes = local.store(SnapshotStoresSpec.PROPOSALS).get(authority);
         final ProposalRecord proposal = proposalBytes == null ? null : Json.read(proposalBytes, ProposalRecord.class);
+        // Without a proposal the answer is counts the header holds (finished on its own for the snapshot epoch): no need
+        // to materialize every device; with one, its approvals are counted over the whole state.
+        final MaintenanceState state = proposal == null ? Reducer.finished(MaintenanceState.newBuilder(header).build())
+                : AuthorityEntries.state(entries, authority);
         ctx.contentType("application/json").result(Json.MAPPER.writeValueAsString(statusOf(state, stats, proposal)));
     }
 
@@ -322,8 +329,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         if (local == null) {
             return;
         }
-        final byte[] stateBytes = local.store(SnapshotStoresSpec.STATE).get(authority);
-        final MaintenanceState state = stateBytes == null ? null : Canonical.decode(stateBytes, MaintenanceState.class);
+        final MaintenanceState state = AuthorityEntries.state(local.store(SnapshotStoresSpec.ENTRIES), authority);
         if (state == null || !state.getCreated()) {
             error(ctx, 404, "UNKNOWN_AUTHORITY", "no fact of authority " + authority + " has reached the coordinator");
             return;
@@ -441,7 +447,7 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         if (app == null || app.state() != KafkaStreams.State.RUNNING) {
             return new Local(app, null, self);
         }
-        final KeyQueryMetadata metadata = app.queryMetadataForKey(SnapshotStoresSpec.STATE, authority,
+        final KeyQueryMetadata metadata = app.queryMetadataForKey(SnapshotStoresSpec.ENTRIES, authority,
                 new AuthorityPartitioner());
         return new Local(app, metadata, self);
     }

@@ -5,8 +5,17 @@ import java.util.List;
 
 /** The coordinator's state stores (all String to byte[], RocksDB, changelogged). */
 public final class SnapshotStoresSpec {
-    /** Authority to its folded MaintenanceState (canonical bytes). */
-    public static final String STATE = "coord-state";
+    /**
+     * Each authority's folded state as {@link io.factfleet.core.KeyedState} entries, laid out by
+     * {@link io.factfleet.contracts.AuthorityEntries}: a fact reads and writes only the entries it touches.
+     */
+    public static final String ENTRIES = "coord-entries";
+    /**
+     * The layout before {@link #ENTRIES}: authority to its whole MaintenanceState (canonical bytes), rewritten for every
+     * fact. Still declared so that a coordinator upgraded in place restores it; on start its records move into
+     * {@link #ENTRIES} and are deleted. Nothing writes it.
+     */
+    public static final String LEGACY_STATE = "coord-state";
     /** {@code <authority>/<factIdHex>} to 16 bytes: journal position (-1 once pruned or covered by a snapshot) and record size. */
     public static final String FACTS = "coord-facts";
     /** {@code <authority>/<factIdHex>} to a roster fact (canonical bytes): the chain every blob carries. */
@@ -20,7 +29,7 @@ public final class SnapshotStoresSpec {
     /** Authority to its snapshot statistics (JSON). */
     public static final String STATS = "coord-stats";
 
-    public static final List<String> ALL = List.of(STATE, FACTS, ROSTER_FACTS, APPROVALS, PROPOSALS, CANDIDATES, STATS);
+    public static final List<String> ALL = List.of(ENTRIES, LEGACY_STATE, FACTS, ROSTER_FACTS, APPROVALS, PROPOSALS, CANDIDATES, STATS);
 
     /** Global mirrors of factfleet.snapshots and factfleet.snapshot-blobs, for authorities restored from a snapshot. */
     public static final SnapshotStores SNAPSHOTS = new SnapshotStores("coordinator");

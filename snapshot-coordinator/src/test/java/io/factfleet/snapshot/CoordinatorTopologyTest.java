@@ -2,6 +2,7 @@ package io.factfleet.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.factfleet.contracts.AuthorityEntries;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.core.AdminKeyRing;
@@ -25,6 +26,8 @@ import io.factfleet.schema.SnapshotCompleted;
 import io.factfleet.schema.SnapshotProposed;
 import io.factfleet.schema.ingest.RejectedFact;
 import io.factfleet.schema.snapshot.SnapshotPointer;
+import io.factfleet.schema.state.MaintenanceState;
+import io.factfleet.snapshot.internal.CoordinatorProcessor;
 import io.factfleet.snapshot.internal.Json;
 import io.factfleet.snapshot.internal.SnapshotStats;
 import java.nio.ByteBuffer;
@@ -122,6 +125,26 @@ class CoordinatorTopologyTest {
         assertThat(p.getPrefixFactCount()).isEqualTo(5);
         assertThat(Canonical.array(p.getPrefixDigest())).isEqualTo(StateDigest.of(Reducer.standard().reduce(fleet.authorityId(), journalSoFar)));
         assertThat(p.getProposer()).isEqualTo("test");
+    }
+
+    @Test
+    void aStateInTheOneRecordLayoutMovesIntoEntriesOnStartAndIsProposedOver() {
+        final AuthorityGenesis moved = AuthorityGenesis.generate("fleet-m", 4, 2);
+        start(AdminKeyRing.of(Map.of(fleet.authorityId(), fleet.adminKey(), moved.authorityId(), moved.adminKey())));
+        final List<FactEnvelope> facts = List.of(moved.genesisFact(operator), moved.device(0).journalEntry(0, "k".getBytes(), new byte[] {1}));
+        final MaintenanceState old = Reducer.standard().reduce(moved.authorityId(), facts);
+        final org.apache.kafka.streams.state.KeyValueStore<String, byte[]> legacy = driver.getKeyValueStore(SnapshotStoresSpec.LEGACY_STATE);
+        legacy.put(moved.authorityId(), Canonical.bytes(old));
+
+        driver.advanceWallClockTime(CoordinatorProcessor.MIGRATE_AFTER);
+        assertThat(legacy.get(moved.authorityId())).isNull();
+        final MaintenanceState entries = AuthorityEntries.state(driver.getKeyValueStore(SnapshotStoresSpec.ENTRIES), moved.authorityId());
+        assertThat(StateDigest.of(entries)).isEqualTo(StateDigest.of(old));
+
+        requests.pipeInput(moved.authorityId(), "{\"requestedBy\":\"test\"}".getBytes());
+        final SnapshotProposed p = (SnapshotProposed) emitted().get(0).getBody().getPayload();
+        assertThat(p.getPrefixFactCount()).isEqualTo(2);
+        assertThat(Canonical.array(p.getPrefixDigest())).isEqualTo(StateDigest.of(old));
     }
 
     @Test

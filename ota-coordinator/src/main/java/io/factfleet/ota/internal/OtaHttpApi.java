@@ -8,10 +8,12 @@ import io.factfleet.auth.AccessRule;
 import io.factfleet.auth.Caller;
 import io.factfleet.auth.OperatorAuth;
 import io.factfleet.auth.Permission;
+import io.factfleet.contracts.AuthorityEntries;
 import io.factfleet.core.AdminKeyRing;
 import io.factfleet.core.Canonical;
 import io.factfleet.core.DeviceSigner;
 import io.factfleet.core.Facts;
+import io.factfleet.core.KeyedState;
 import io.factfleet.core.Reducer;
 import io.factfleet.core.Rosters;
 import io.factfleet.core.SignatureVerifier;
@@ -40,7 +42,6 @@ import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -154,13 +155,19 @@ public final class OtaHttpApi {
         }
         final List<OtaMetrics.UpgradeCounts> rows = new ArrayList<>();
         if (app != null && app.state() == KafkaStreams.State.RUNNING) {
-            try (KeyValueIterator<String, MaintenanceState> it = store().all()) {
-                it.forEachRemaining(kv -> {
-                    for (final UpgradeState u : kv.value.getUpgrades()) {
-                        rows.add(new OtaMetrics.UpgradeCounts(kv.key, u.getProposalId(), u.getReadyCount(), u.getNotReadyCount(),
-                                u.getRejectedCount(), silent(kv.value, u)));
+            try {
+                final ReadOnlyKeyValueStore<String, byte[]> store = store();
+                for (final String authority : AuthorityEntries.authorities(store)) {
+                    final MaintenanceState header = KeyedState.headerOf(AuthorityEntries.readOnly(store, authority));
+                    if (header == null || header.getUpgrades().isEmpty()) {
+                        continue; // no upgrade rows: not worth materializing the authority
                     }
-                });
+                    final MaintenanceState state = AuthorityEntries.state(store, authority);
+                    for (final UpgradeState u : state.getUpgrades()) {
+                        rows.add(new OtaMetrics.UpgradeCounts(authority, u.getProposalId(), u.getReadyCount(), u.getNotReadyCount(),
+                                u.getRejectedCount(), silent(state, u)));
+                    }
+                }
             } catch (final InvalidStateStoreException e) {
                 // rebalancing: scrape without the per-upgrade rows
             }
@@ -171,13 +178,14 @@ public final class OtaHttpApi {
 
     private void authorities(final Context ctx) {
         final ArrayNode out = JSON.createArrayNode();
-        try (KeyValueIterator<String, MaintenanceState> it = store().all()) {
-            it.forEachRemaining(kv -> {
-                final ObjectNode a = out.addObject();
-                a.put("authorityId", kv.key);
-                a.put("acting", keys.adminKey(kv.key).map(k -> k.keyId().equals(kv.value.getAdminKeyId())).orElse(false));
-                a.put("upgrades", kv.value.getUpgrades().size());
-            });
+        final ReadOnlyKeyValueStore<String, byte[]> store = store();
+        for (final String authority : AuthorityEntries.authorities(store)) {
+            // The header holds the admin key and the upgrades: no need to materialize the devices.
+            final MaintenanceState header = KeyedState.headerOf(AuthorityEntries.readOnly(store, authority));
+            final ObjectNode a = out.addObject();
+            a.put("authorityId", authority);
+            a.put("acting", keys.adminKey(authority).map(k -> k.keyId().equals(header.getAdminKeyId())).orElse(false));
+            a.put("upgrades", header.getUpgrades().size());
         }
         ctx.json(out);
     }
@@ -406,7 +414,7 @@ public final class OtaHttpApi {
             return;
         }
         final String authority = ctx.pathParam("id");
-        final org.apache.kafka.streams.KeyQueryMetadata owner = app.queryMetadataForKey(OtaStores.AUTHORITY_STATE.name(), authority,
+        final org.apache.kafka.streams.KeyQueryMetadata owner = app.queryMetadataForKey(OtaStores.AUTHORITY_ENTRIES.name(), authority,
                 new io.factfleet.contracts.AuthorityPartitioner());
         if (owner == null || owner == org.apache.kafka.streams.KeyQueryMetadata.NOT_AVAILABLE || owner.activeHost().equals(self)) {
             return;
@@ -435,17 +443,17 @@ public final class OtaHttpApi {
         ctx.skipRemainingHandlers();
     }
 
-    private ReadOnlyKeyValueStore<String, MaintenanceState> store() {
+    private ReadOnlyKeyValueStore<String, byte[]> store() {
         final KafkaStreams app = streams.get();
         if (app == null) {
             throw new InvalidStateStoreException("the coordinator is not started");
         }
-        return app.store(StoreQueryParameters.fromNameAndType(OtaStores.AUTHORITY_STATE.name(), QueryableStoreTypes.keyValueStore()));
+        return app.store(StoreQueryParameters.fromNameAndType(OtaStores.AUTHORITY_ENTRIES.name(), QueryableStoreTypes.keyValueStore()));
     }
 
     private MaintenanceState state(final Context ctx) {
         final String id = ctx.pathParam("id");
-        final MaintenanceState state = store().get(id);
+        final MaintenanceState state = AuthorityEntries.state(store(), id);
         if (state == null || !state.getCreated()) {
             error(ctx, 404, "UNKNOWN_AUTHORITY", "no authority " + id + " is known to this coordinator");
             return null;

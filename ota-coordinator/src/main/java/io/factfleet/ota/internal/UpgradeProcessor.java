@@ -1,10 +1,12 @@
 package io.factfleet.ota.internal;
 
+import io.factfleet.contracts.AuthorityEntries;
 import io.factfleet.contracts.FactFleetTopics;
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.core.AdminKeyRing;
 import io.factfleet.core.DeviceSigner;
 import io.factfleet.core.Facts;
+import io.factfleet.core.KeyedState;
 import io.factfleet.core.Reducer;
 import io.factfleet.core.UpgradeCoordination;
 import io.factfleet.ota.OtaMetrics;
@@ -13,12 +15,17 @@ import io.factfleet.registry.client.SchemaRegistryClient;
 import io.factfleet.registry.client.SpecificAvroSerializer;
 import io.factfleet.schema.FactEnvelope;
 import io.factfleet.schema.state.MaintenanceState;
+import io.factfleet.schema.state.RolloutStatus;
+import io.factfleet.schema.state.UpgradeState;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -29,14 +36,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Folds each journal fact into its authority's state and emits what
+ * Folds each journal fact into its authority's {@link KeyedState} entries and emits what
  * {@link UpgradeCoordination#decide} asks for, signed with the authority's admin key, to the
  * inbound topic. A fact already in the journal or already produced is not produced again; since
  * emissions are deterministic, a retry after a crash (the emitted marker rolled back with the
  * transaction) produces the same fact id, which ingest drops as a duplicate.
+ *
+ * <p>A fold reads and writes only the entries its fact touches, so its cost does not grow with the
+ * authority. Deciding needs the finished state (wave membership, READY counts), which is O(devices) to
+ * materialize, so it is not done per fact: the authorities that folded a fact are decided at most every
+ * {@link #DECIDE_EVERY} (a 10,000-device rollout brings hundreds of READYs a second), and every
+ * authority that may have an upgrade in progress once per tick, for timeouts. A decision is a pure function of
+ * the state, so deciding later decides on more facts, never differently for the same facts.
  */
 public final class UpgradeProcessor implements Processor<String, FactEnvelope, String, byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(UpgradeProcessor.class);
+    /** How long a folded fact may wait for its authority to be decided. */
+    public static final Duration DECIDE_EVERY = Duration.ofMillis(200);
+    /** Delay of the one-off punctuation that moves states of the old one-record layout into entries. */
+    static final Duration MIGRATE_AFTER = Duration.ofMillis(100);
 
     private final Reducer reducer;
     private final AdminKeyRing keys;
@@ -45,9 +63,15 @@ public final class UpgradeProcessor implements Processor<String, FactEnvelope, S
     private final SpecificAvroSerializer<FactEnvelope> serializer;
     private final OtaMetrics metrics;
     private ProcessorContext<String, byte[]> context;
-    private KeyValueStore<String, MaintenanceState> states;
+    private KeyValueStore<String, byte[]> entries;
+    private KeyValueStore<String, MaintenanceState> legacy;
     private KeyValueStore<String, FactEnvelope> facts;
     private KeyValueStore<String, Long> emitted;
+    /** Authorities that folded a fact since they were last decided (in memory: a restart re-decides every authority at its first tick). */
+    private final Set<String> dirty = new LinkedHashSet<>();
+    /** Authorities whose last decided state had no upgrade in progress: ticks skip them until they fold a fact. */
+    private final Set<String> idle = new java.util.HashSet<>();
+    private Cancellable migration;
 
     public UpgradeProcessor(final Reducer reducer, final AdminKeyRing keys, final String actor, final Duration tick,
                             final SchemaRegistryClient registry, final OtaMetrics metrics) {
@@ -62,10 +86,16 @@ public final class UpgradeProcessor implements Processor<String, FactEnvelope, S
     @Override
     public void init(final ProcessorContext<String, byte[]> context) {
         this.context = context;
-        this.states = context.getStateStore(OtaStores.AUTHORITY_STATE.name());
+        this.entries = context.getStateStore(OtaStores.AUTHORITY_ENTRIES.name());
+        this.legacy = context.getStateStore(OtaStores.LEGACY_AUTHORITY_STATE.name());
         this.facts = context.getStateStore(OtaStores.FACTS.name());
         this.emitted = context.getStateStore(OtaStores.EMITTED.name());
+        context.schedule(DECIDE_EVERY, PunctuationType.WALL_CLOCK_TIME, this::decideChanged);
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::tickAll);
+        this.migration = context.schedule(MIGRATE_AFTER, PunctuationType.WALL_CLOCK_TIME, now -> {
+            migration.cancel();
+            migrateAll();
+        });
     }
 
     @Override
@@ -83,13 +113,18 @@ public final class UpgradeProcessor implements Processor<String, FactEnvelope, S
             if (facts.get(key) != null) {
                 return;
             }
+            migrate(authorityId);
+            final AuthorityEntries.Buffered buffered = new AuthorityEntries.Buffered(AuthorityEntries.of(entries, authorityId));
+            final Reducer.Step step = KeyedState.apply(reducer, buffered, authorityId, fact);
+            if (step instanceof Reducer.Step.NeedsRefold) {
+                final List<FactEnvelope> all = authorityFacts(authorityId);
+                all.add(fact);
+                KeyedState.replace(buffered, reducer.reduce(authorityId, all));
+            }
             facts.put(key, fact);
-            final MaintenanceState current = states.get(authorityId);
-            final Reducer.Step step = reducer.apply(current == null ? Reducer.empty(authorityId) : current, fact);
-            final MaintenanceState next = step instanceof Reducer.Step.Applied applied ? applied.state()
-                    : reducer.reduce(authorityId, authorityFacts(authorityId));
-            states.put(authorityId, next);
-            act(next, context.currentSystemTimeMs());
+            buffered.flush();
+            dirty.add(authorityId);
+            idle.remove(authorityId);
         } catch (final KafkaException e) {
             throw e;
         } catch (final RuntimeException e) {
@@ -97,14 +132,84 @@ public final class UpgradeProcessor implements Processor<String, FactEnvelope, S
         }
     }
 
+    /** Decides the authorities that folded a fact since the last call. */
+    private void decideChanged(final long now) {
+        final List<String> changed = new ArrayList<>(dirty);
+        dirty.clear();
+        for (final String authorityId : changed) {
+            decide(authorityId, now);
+        }
+    }
+
+    /**
+     * Decides every authority that may have an upgrade in progress: what fires a wave's timeout when no fact arrives. An
+     * authority whose last decided state had none is skipped until it folds a fact again.
+     */
     private void tickAll(final long now) {
-        final List<MaintenanceState> all = new ArrayList<>();
-        try (KeyValueIterator<String, MaintenanceState> it = states.all()) {
-            it.forEachRemaining(kv -> all.add(kv.value));
+        for (final String authorityId : AuthorityEntries.authorities(entries)) {
+            if (!idle.contains(authorityId)) {
+                decide(authorityId, now);
+            }
         }
-        for (final MaintenanceState state : all) {
-            act(state, now);
+    }
+
+    /**
+     * Whether an upgrade of the finished {@code state} may still need an emission: not activated, or rolling, and neither
+     * cancelled nor refused (which {@link UpgradeCoordination#decide} skips).
+     */
+    static boolean inProgress(final MaintenanceState state) {
+        for (final UpgradeState u : state.getUpgrades()) {
+            if (u.getProblem() == null && u.getRolloutState() != RolloutStatus.CANCELLED
+                    && (!u.getActivated() || u.getRolloutState() == RolloutStatus.ROLLING)) {
+                return true;
+            }
         }
+        return false;
+    }
+
+    private void decide(final String authorityId, final long now) {
+        try {
+            final MaintenanceState state = AuthorityEntries.state(entries, authorityId);
+            if (state != null) {
+                act(state, now);
+                if (inProgress(state)) {
+                    idle.remove(authorityId);
+                } else {
+                    idle.add(authorityId);
+                }
+            }
+        } catch (final KafkaException e) {
+            throw e;
+        } catch (final RuntimeException e) {
+            LOG.error("Could not decide authority {}: {}", authorityId, e.toString(), e);
+        }
+    }
+
+    /** Moves every state of the old one-record layout into entries. */
+    private void migrateAll() {
+        final List<String> ids = new ArrayList<>();
+        try (KeyValueIterator<String, MaintenanceState> it = legacy.all()) {
+            it.forEachRemaining(kv -> ids.add(kv.key));
+        }
+        ids.forEach(this::migrate);
+        if (!ids.isEmpty()) {
+            LOG.info("Moved the state of {} authorities from {} into {}", ids.size(), OtaStores.LEGACY_AUTHORITY_STATE.name(),
+                    OtaStores.AUTHORITY_ENTRIES.name());
+        }
+    }
+
+    /** The authority's state in the old layout, if any, becomes its entries (before anything folds onto them). */
+    private void migrate(final String authorityId) {
+        final MaintenanceState old = legacy.get(authorityId);
+        if (old == null) {
+            return;
+        }
+        final KeyedState.Entries into = AuthorityEntries.of(entries, authorityId);
+        if (!KeyedState.exists(into)) {
+            KeyedState.replace(into, old);
+        }
+        legacy.delete(authorityId);
+        dirty.add(authorityId);
     }
 
     private void act(final MaintenanceState state, final long now) {

@@ -1,5 +1,6 @@
 package io.factfleet.reducer.internal;
 
+import io.factfleet.contracts.AuthorityEntries;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factfleet.contracts.JournalKey;

@@ -1,5 +1,6 @@
 package io.factfleet.reducer.internal;
 
+import io.factfleet.contracts.AuthorityEntries;
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.core.Canonical;
 import io.factfleet.core.Hashing;

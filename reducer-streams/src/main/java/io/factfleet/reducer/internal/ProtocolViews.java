@@ -1,5 +1,6 @@
 package io.factfleet.reducer.internal;
 
+import io.factfleet.contracts.AuthorityEntries;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factfleet.core.Canonical;
@@ -37,7 +38,8 @@ public final class ProtocolViews {
             .newBuilder().expireAfterWrite(java.time.Duration.ofSeconds(1)).maximumWeight(256L << 20)
             .weigher((String authority, Materialized m) -> m.weight()).build();
 
-    private record Materialized(byte[] header, MaintenanceState state, int weight) {
+    /** A materialized state, the header it was materialized at, and its pending work indexed by device. */
+    private record Materialized(byte[] header, MaintenanceState state, PendingWork.Index pending, int weight) {
     }
 
     /**
@@ -105,11 +107,11 @@ public final class ProtocolViews {
      * now. A device not on the current roster has nothing pending.
      */
     public HttpAnswer pending(final String authorityId, final int partition, final String deviceId) {
-        final MaintenanceState state = pendingState(partition, authorityId);
+        final Materialized state = pendingState(partition, authorityId);
         if (state == null) {
             return unknown(authorityId);
         }
-        final PendingWork work = PendingWork.forDevice(state, deviceId, clock.getAsLong());
+        final PendingWork work = state.pending().forDevice(deviceId, clock.getAsLong());
         final ObjectNode body = HttpAnswer.JSON.createObjectNode();
         body.put("deviceId", work.deviceId());
         body.put("identityEpoch", work.identityEpoch());
@@ -231,8 +233,11 @@ public final class ProtocolViews {
         return node;
     }
 
-    /** The authority's state for pending work: the cached one while the header is unchanged, else materialized again. */
-    private MaintenanceState pendingState(final int partition, final String authorityId) {
+    /**
+     * The authority's state for pending work, with its index: the cached one while the header is unchanged, else
+     * materialized again (O(state) once per change; each device's answer is then O(upgrades + proposals)).
+     */
+    private Materialized pendingState(final int partition, final String authorityId) {
         final ReadOnlyKeyValueStore<String, byte[]> store = stores(partition).store(ReducerStores.AUTHORITY_ENTRIES.name());
         final byte[] header = AuthorityEntries.readOnly(store, authorityId).get(io.factfleet.core.KeyedState.HEADER);
         if (header == null) {
@@ -240,15 +245,19 @@ public final class ProtocolViews {
         }
         final Materialized cached = pendingStates.getIfPresent(authorityId);
         if (cached != null && java.util.Arrays.equals(cached.header(), header)) {
-            return cached.state();
+            return cached;
         }
         final MaintenanceState state = AuthorityEntries.state(store, authorityId);
-        if (state != null) {
-            // The weight: about the state's encoded size (a decoded state takes a few times that on the heap).
-            final int weight = (int) Math.min(Integer.MAX_VALUE, 4L * Canonical.bytes(state).length);
-            pendingStates.put(authorityId, new Materialized(header, state, weight));
+        if (state == null) {
+            return null;
         }
-        return state;
+        // The weight, estimated without encoding the state again: a decoded entry takes a few hundred bytes of heap.
+        final long entries = (long) state.getRoster().size() + state.getDevices().size() + state.getReadiness().size()
+                + state.getReadyReports().size() + state.getApprovals().size() + state.getIgnored().size();
+        final int weight = (int) Math.min(Integer.MAX_VALUE, 4L * header.length + 1_000L * entries);
+        final Materialized materialized = new Materialized(header, state, PendingWork.index(state), weight);
+        pendingStates.put(authorityId, materialized);
+        return materialized;
     }
 
     private MaintenanceState state(final int partition, final String authorityId) {

@@ -1,6 +1,7 @@
 package io.factfleet.snapshot.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.factfleet.contracts.AuthorityEntries;
 import io.factfleet.contracts.JournalKey;
 import io.factfleet.contracts.SnapshotStores;
 import io.factfleet.core.AdminKeyRing;
@@ -8,6 +9,7 @@ import io.factfleet.core.Canonical;
 import io.factfleet.core.DeviceSigner;
 import io.factfleet.core.FactAdmission;
 import io.factfleet.core.Facts;
+import io.factfleet.core.KeyedState;
 import io.factfleet.core.Hashing;
 import io.factfleet.core.Reducer;
 import io.factfleet.core.RejectionCode;
@@ -77,11 +79,18 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Abort</b>: on the timeout, or when the identity epoch advances (then proposed again).</li>
  * </ol>
  *
+ * <p>Each authority's state is kept as {@link KeyedState} entries: a fact reads its header and the entries it touches
+ * and writes those back, so its cost does not grow with the authority. The whole state is materialized only where the
+ * protocol needs it: a proposal's digest, the prefix state of a proposal reaching the journal, the approval count
+ * behind a completion, and a timeout's message.
+ *
  * <p>Every store write and output of one input record commit together (exactly_once_v2).
  */
 public final class CoordinatorProcessor implements Processor<String, byte[], String, byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorProcessor.class);
     public static final String ACTOR = "snapshot-coordinator";
+    /** Delay of the one-off punctuation that moves states of the old one-record layout into entries. */
+    public static final Duration MIGRATE_AFTER = Duration.ofMillis(100);
 
     /** What the processor needs besides its stores. */
     public record Settings(AdminKeyRing keys, FactAdmission admission, Duration timeout, long autoFacts, long autoEpochs, int chunkBytes,
@@ -99,7 +108,8 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
     private final SnapshotMetrics metrics;
     private final Reducer reducer = Reducer.standard();
     private ProcessorContext<String, byte[]> context;
-    private KeyValueStore<String, byte[]> states;
+    private KeyValueStore<String, byte[]> entries;
+    private KeyValueStore<String, byte[]> legacy;
     private KeyValueStore<String, byte[]> facts;
     private KeyValueStore<String, byte[]> rosterFacts;
     private KeyValueStore<String, byte[]> approvals;
@@ -108,12 +118,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
     private KeyValueStore<String, byte[]> stats;
     private ReadOnlyKeyValueStore<String, byte[]> pointerStore;
     private ReadOnlyKeyValueStore<String, byte[]> blobStore;
-    private final java.util.Map<String, MaintenanceState> cache = new java.util.LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(final java.util.Map.Entry<String, MaintenanceState> eldest) {
-            return size() > 1_000;
-        }
-    };
+    private org.apache.kafka.streams.processor.Cancellable migration;
 
     public CoordinatorProcessor(final Settings settings, final SnapshotMetrics metrics) {
         this.settings = settings;
@@ -123,7 +128,8 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
     @Override
     public void init(final ProcessorContext<String, byte[]> context) {
         this.context = context;
-        states = context.getStateStore(SnapshotStoresSpec.STATE);
+        entries = context.getStateStore(SnapshotStoresSpec.ENTRIES);
+        legacy = context.getStateStore(SnapshotStoresSpec.LEGACY_STATE);
         facts = context.getStateStore(SnapshotStoresSpec.FACTS);
         rosterFacts = context.getStateStore(SnapshotStoresSpec.ROSTER_FACTS);
         approvals = context.getStateStore(SnapshotStoresSpec.APPROVALS);
@@ -133,6 +139,10 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         pointerStore = context.getStateStore(SnapshotStoresSpec.SNAPSHOTS.pointerStore());
         blobStore = context.getStateStore(SnapshotStoresSpec.SNAPSHOTS.blobStore());
         context.schedule(Duration.ofMillis(250), PunctuationType.WALL_CLOCK_TIME, this::tick);
+        migration = context.schedule(MIGRATE_AFTER, PunctuationType.WALL_CLOCK_TIME, now -> {
+            migration.cancel();
+            migrateAll();
+        });
     }
 
     @Override
@@ -165,38 +175,36 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         final String authority = fact.getBody().getAuthorityId();
         final String id = Facts.idHex(fact);
         final String key = JournalKey.of(authority, id);
-        MaintenanceState state = stateOf(authority);
+        final MaintenanceState before = headerOf(authority);
         if (facts.get(key) != null) {
             return; // a duplicate, or a fact the snapshot this state was hydrated from covers
         }
-        final long position = state == null ? 0 : state.getFactCount();
+        final long position = before == null ? 0 : before.getFactCount();
         final Object payload = fact.getBody().getPayload();
         ProposalRecord proposal = proposalOf(authority);
         if (payload instanceof SnapshotProposed p) {
-            proposal = opened(authority, fact, id, p, state, proposal);
+            proposal = opened(authority, fact, id, p, before == null ? null : stateOf(authority), proposal);
         }
-        final MaintenanceState before = state == null ? Reducer.empty(authority) : state;
-        cache.remove(authority);
-        final Reducer.Step step = reducer.apply(before, fact);
+        final AuthorityEntries.Buffered buffered = new AuthorityEntries.Buffered(AuthorityEntries.of(entries, authority));
+        final Reducer.Step step = KeyedState.apply(reducer, buffered, authority, fact);
         if (step instanceof Reducer.Step.NeedsRefold refold) {
             // The journal is admission-ordered, so this does not happen; if it did, the pruned prefix could not be refolded.
             metrics.processingError();
             LOG.error("Fact {} of authority {} would need a refold ({}); the coordinator skips it", id, authority, refold.why());
-            states.delete(authority);
             return;
         }
-        state = ((Reducer.Step.Applied) step).state();
         facts.put(key, ByteBuffer.allocate(16).putLong(position).putLong(size).array());
         if (FactAdmission.isRosterFact(fact)) {
             rosterFacts.put(key, Canonical.bytes(fact));
         }
-        states.put(authority, Canonical.bytes(state));
-        cache.put(authority, state);
+        buffered.flush();
+        // The header: what the checks below read, except a completion's, which materializes the state.
+        final MaintenanceState state = KeyedState.headerOf(buffered);
 
         if (proposal != null) {
             if (payload instanceof SnapshotApproved a && a.getStatement().getProposalId().equals(proposal.proposalId())) {
                 approvals.put(authority + "/" + proposal.proposalId() + "/" + id, Canonical.bytes(fact));
-                maybeComplete(authority, state, proposal);
+                maybeComplete(authority, proposal);
             } else if (payload instanceof SnapshotCompleted c && c.getStatement().getProposalId().equals(proposal.proposalId())) {
                 collectGarbage(authority, fact, c, proposal);
             } else if (payload instanceof SnapshotAborted a && a.getProposalId().equals(proposal.proposalId())) {
@@ -245,10 +253,11 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
     }
 
     /** With M counted approvals: write the blob, emit the completion. */
-    private void maybeComplete(final String authority, final MaintenanceState state, final ProposalRecord proposal) {
+    private void maybeComplete(final String authority, final ProposalRecord proposal) {
         if (!proposal.phase().equals(ProposalRecord.OPEN)) {
             return;
         }
+        final MaintenanceState state = stateOf(authority);
         final ProposalState ps = state.getProposals().stream().filter(x -> x.getProposalId().equals(proposal.proposalId())).findFirst().orElse(null);
         final RosterAtEpoch roster = Rosters.at(state, proposal.targetEpoch()).orElse(null);
         if (ps == null || roster == null || ps.getStatus() != ProposalStatus.OPEN || ps.getCountedApprovals() < roster.getThreshold()) {
@@ -346,11 +355,8 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         stats.put(authority, Json.bytes(statsOf(authority).aborted("ABORTED: " + reason)));
         metrics.aborted();
         clear(authority, proposal);
-        if (proposal.retryAfterAbort() && proposal.retries() < settings.maxRetries()) {
-            final MaintenanceState state = stateOf(authority);
-            if (state != null) {
-                propose(authority, state, proposal.requestedBy(), proposal.reason(), proposal.retries() + 1);
-            }
+        if (proposal.retryAfterAbort() && proposal.retries() < settings.maxRetries() && headerOf(authority) != null) {
+            propose(authority, proposal.requestedBy(), proposal.reason(), proposal.retries() + 1);
         }
         LOG.info("Snapshot {} of authority {} aborted: {}", proposal.proposalId(), authority, reason);
     }
@@ -393,7 +399,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
                 stats.put(authority, Json.bytes(statsOf(authority).withError(rejected.getReasonCode() + ": " + rejected.getMessage())));
             }
         } else if (proposal.phase().equals(ProposalRecord.COMPLETING) && rejected.getFactId().equals(proposal.completionFactId())) {
-            final MaintenanceState state = stateOf(authority);
+            final MaintenanceState state = headerOf(authority);
             stats.put(authority, Json.bytes(statsOf(authority).withError("completion refused: " + rejected.getReasonCode() + ": " + rejected.getMessage())));
             if (state != null) {
                 abort(authority, state, proposal, "COMPLETION_REFUSED: " + rejected.getReasonCode(), false);
@@ -412,17 +418,16 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
             requestedBy = json.path("requestedBy").asText(requestedBy);
             reason = json.path("reason").asText(reason);
         }
-        final MaintenanceState state = stateOf(authority);
-        final String refusal = refusal(authority, state);
+        final String refusal = refusal(authority, headerOf(authority));
         if (refusal != null) {
             stats.put(authority, Json.bytes(statsOf(authority).withError(refusal)));
             LOG.warn("Snapshot request for authority {} refused: {}", authority, refusal);
             return;
         }
-        propose(authority, state, requestedBy, reason, 0);
+        propose(authority, requestedBy, reason, 0);
     }
 
-    /** Why a proposal cannot be made now, or null. */
+    /** Why a proposal cannot be made now, or null; {@code state} may be the authority's header. */
     private String refusal(final String authority, final MaintenanceState state) {
         if (state == null || !state.getCreated()) {
             return "UNKNOWN_AUTHORITY: no fact of authority " + authority + " has been folded here";
@@ -440,7 +445,9 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         return null;
     }
 
-    private void propose(final String authority, final MaintenanceState state, final String requestedBy, final String reason, final int retries) {
+    /** Proposes a snapshot of the authority's state now: the one place a proposal materializes the whole state (its digest). */
+    private void propose(final String authority, final String requestedBy, final String reason, final int retries) {
+        final MaintenanceState state = stateOf(authority);
         final long now = context.currentSystemTimeMs();
         final String proposalId = "snap-" + Hashing.hex(Hashing.sha256((authority + "/" + state.getFactCount() + "/" + now + "/" + retries)
                 .getBytes(StandardCharsets.UTF_8))).substring(0, 16);
@@ -457,15 +464,16 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
                 state.getIdentityEpoch());
     }
 
+    /** {@code state} may be the authority's header: the counts it reads are there. */
     private void maybeAutoPropose(final String authority, final MaintenanceState state) {
         if ((settings.autoFacts() <= 0 && settings.autoEpochs() <= 0) || proposalOf(authority) != null || refusal(authority, state) != null) {
             return;
         }
         final SnapshotStats s = statsOf(authority);
         if (settings.autoFacts() > 0 && state.getFactCount() - s.lastSnapshotFactCount() >= settings.autoFacts()) {
-            propose(authority, state, ACTOR, "automatic: " + (state.getFactCount() - s.lastSnapshotFactCount()) + " facts since the last snapshot", 0);
+            propose(authority, ACTOR, "automatic: " + (state.getFactCount() - s.lastSnapshotFactCount()) + " facts since the last snapshot", 0);
         } else if (settings.autoEpochs() > 0 && state.getIdentityEpoch() - Math.max(0, s.lastSnapshotEpoch()) >= settings.autoEpochs()) {
-            propose(authority, state, ACTOR, "automatic: " + (state.getIdentityEpoch() - Math.max(0, s.lastSnapshotEpoch()))
+            propose(authority, ACTOR, "automatic: " + (state.getIdentityEpoch() - Math.max(0, s.lastSnapshotEpoch()))
                     + " epochs since the last snapshot", 0);
         }
     }
@@ -481,14 +489,14 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         for (final KeyValue<String, byte[]> kv : all) {
             final String authority = kv.key;
             final ProposalRecord p = Json.read(kv.value, ProposalRecord.class);
-            final MaintenanceState state = stateOf(authority);
+            final MaintenanceState state = headerOf(authority);
             if (state == null) {
                 continue;
             }
             switch (p.phase()) {
                 case ProposalRecord.RETRY -> {
                     if (now >= p.retryAtMillis()) {
-                        propose(authority, state, p.requestedBy(), p.reason(), p.retries());
+                        propose(authority, p.requestedBy(), p.reason(), p.retries());
                     }
                 }
                 case ProposalRecord.REQUESTED -> {
@@ -500,9 +508,10 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
                 }
                 case ProposalRecord.OPEN, ProposalRecord.COMPLETING -> {
                     if (now - p.openedAtMillis() > timeout) {
-                        final int counted = state.getProposals().stream().filter(x -> x.getProposalId().equals(p.proposalId()))
+                        final MaintenanceState full = stateOf(authority);
+                        final int counted = full.getProposals().stream().filter(x -> x.getProposalId().equals(p.proposalId()))
                                 .mapToInt(ProposalState::getCountedApprovals).findFirst().orElse(0);
-                        final int threshold = Rosters.at(state, p.targetEpoch()).map(RosterAtEpoch::getThreshold).orElse(0);
+                        final int threshold = Rosters.at(full, p.targetEpoch()).map(RosterAtEpoch::getThreshold).orElse(0);
                         proposals.put(authority, Json.bytes(p.aborting(false)));
                         emitAbort(authority, state.getIdentityEpoch(), p.proposalId(), "TIMEOUT: " + counted + " of " + threshold
                                 + " approvals after " + timeout + " ms", p.openedAtMillis() + timeout);
@@ -551,19 +560,53 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         return bytes == null ? SnapshotStats.none() : Json.read(bytes, SnapshotStats.class);
     }
 
-    /** The authority's state: cached, stored, or hydrated from its latest snapshot; null if none. */
+    /**
+     * The authority's header (its state without the per-device sets: counts, epoch, admin key, proposals as folded), from
+     * its entries, from the old one-record layout, or hydrated from its latest snapshot; null if none. One point lookup
+     * when the authority has entries.
+     */
+    private MaintenanceState headerOf(final String authority) {
+        final KeyedState.Entries mine = AuthorityEntries.of(entries, authority);
+        final MaintenanceState header = KeyedState.headerOf(mine);
+        if (header != null) {
+            return header;
+        }
+        if (migrate(authority)) {
+            return KeyedState.headerOf(mine);
+        }
+        final MaintenanceState hydrated = hydrate(authority);
+        return hydrated == null ? null : KeyedState.header(hydrated);
+    }
+
+    /** The authority's finished state, materialized from its entries (O(devices)): for a digest, a blob, approval counts. */
     private MaintenanceState stateOf(final String authority) {
-        final MaintenanceState cached = cache.get(authority);
-        if (cached != null) {
-            return cached;
+        return headerOf(authority) == null ? null : AuthorityEntries.state(entries, authority);
+    }
+
+    /** Moves every state of the old one-record layout into entries. */
+    private void migrateAll() {
+        final List<String> ids = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = legacy.all()) {
+            it.forEachRemaining(kv -> ids.add(kv.key));
         }
-        final byte[] bytes = states.get(authority);
-        if (bytes != null) {
-            final MaintenanceState decoded = Canonical.decode(bytes, MaintenanceState.class);
-            cache.put(authority, decoded);
-            return decoded;
+        ids.forEach(this::migrate);
+        if (!ids.isEmpty()) {
+            LOG.info("Moved the state of {} authorities from {} into {}", ids.size(), SnapshotStoresSpec.LEGACY_STATE, SnapshotStoresSpec.ENTRIES);
         }
-        return hydrate(authority);
+    }
+
+    /** The authority's state in the old layout, if any, becomes its entries; whether there was one. */
+    private boolean migrate(final String authority) {
+        final byte[] old = legacy.get(authority);
+        if (old == null) {
+            return false;
+        }
+        final KeyedState.Entries into = AuthorityEntries.of(entries, authority);
+        if (!KeyedState.exists(into)) {
+            KeyedState.replace(into, Canonical.decode(old, MaintenanceState.class));
+        }
+        legacy.delete(authority);
+        return true;
     }
 
     private MaintenanceState hydrate(final String authority) {
@@ -589,7 +632,7 @@ public final class CoordinatorProcessor implements Processor<String, byte[], Str
         final SnapshotPointer p = loaded.get().pointer();
         stats.put(authority, Json.bytes(SnapshotStats.none().completed(p.getProposalId(), p.getEpoch(), p.getCoveredFacts(), p.getBlobCid(),
                 Hashing.hex(Canonical.array(p.getDigest())), 0, 0, 0, 0)));
-        states.put(authority, Canonical.bytes(v.state()));
+        KeyedState.replace(AuthorityEntries.of(entries, authority), v.state());
         LOG.info("Authority {} hydrated from snapshot {} ({} facts covered)", authority, p.getProposalId(), v.coveredFactIds().size());
         return v.state();
     }

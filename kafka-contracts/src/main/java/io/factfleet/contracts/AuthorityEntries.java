@@ -1,4 +1,4 @@
-package io.factfleet.reducer.internal;
+package io.factfleet.contracts;
 
 import io.factfleet.core.KeyedState;
 import io.factfleet.schema.state.MaintenanceState;
@@ -14,7 +14,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * The {@link io.factfleet.reducer.ReducerStores#AUTHORITY_ENTRIES} store seen as each authority's
+ * A store of authority entries (the reducer's {@code authority-entries}, the coordinators') seen as each authority's
  * {@link KeyedState} entries: key {@code <authorityId>/<entry key>}, except the header, which is at
  * {@code !h/<authorityId>} so that the authorities with state are one prefix scan away. Authority ids
  * never contain '/' or '!', so {@code <authorityId>/} is a prefix no other authority's keys share.
@@ -74,7 +74,7 @@ public final class AuthorityEntries {
         return new ArrayList<>(ids);
     }
 
-    static KeyedState.Entries readOnly(final ReadOnlyKeyValueStore<String, byte[]> store, final String authorityId) {
+    public static KeyedState.Entries readOnly(final ReadOnlyKeyValueStore<String, byte[]> store, final String authorityId) {
         final String prefix = authorityId + "/";
         return new KeyedState.Entries() {
             @Override
