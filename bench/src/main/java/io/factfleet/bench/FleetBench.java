@@ -87,10 +87,8 @@ public final class FleetBench implements Callable<Integer> {
 
     private static final String SITE_ID = "bench-site";
     private final Ed25519Keys.SigningKey operator = Ed25519Keys.generate();
-    private final HttpClient http = HttpClient.newHttpClient();
     /** One pool for every simulated device's bridge requests. */
     private final HttpClient devicesHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final long benchStart = System.nanoTime();
 
     public static void main(final String[] args) {
         System.exit(BenchMain.execute(new FleetBench(), args));
@@ -98,8 +96,20 @@ public final class FleetBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final Path dataDir = Files.createTempDirectory("factfleet-fleet");
         final ObjectNode run = ResultsFile.JSON.createObjectNode();
+        measure(run);
+        say("%s", ResultsFile.JSON.writeValueAsString(run));
+        if (!noWrite) {
+            ResultsFile.merge(output, run);
+            say("Merged into %s", output.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    /** Runs the site figures on a stack of their own and puts them into {@code run}. */
+    void measure(final ObjectNode run) throws Exception {
+        final long benchStart = System.nanoTime();
+        final Path dataDir = Files.createTempDirectory("factfleet-fleet");
         final ObjectNode figures = run.putObject("fleet_bench");
         figures.put("machine", Machine.line());
         figures.put("devices", devices);
@@ -113,120 +123,31 @@ public final class FleetBench implements Callable<Integer> {
             enrolled.put(String.format("dev-%05d", i), Ed25519Keys.generate());
         }
         final ExecutorService pool = Executors.newFixedThreadPool(senders);
-        try (KafkaCluster kafka = KafkaCluster.singleBroker()) {
-            kafka.start();
-            for (final Topic<?, ?> topic : FactFleetTopics.all()) {
-                kafka.createTopic(topic.name(), 6, 1, topic.configs());
-            }
-            final TestOperators operators = TestOperators.create(dataDir.resolve("operators"));
-            final Properties registryProps = operators.serviceProps();
-            registryProps.put("bootstrap.servers", kafka.bootstrapServers());
-            registryProps.put("listeners", "http://127.0.0.1:0");
-            final Path keyRing = dataDir.resolve("admin-keys.properties");
-            AdminKeyRing.write(keyRing, AdminKeyRing.of(Map.of(SITE_ID, site.adminKey())));
-            try (SchemaRegistryService registry = new SchemaRegistryService(registryProps)) {
-                registry.start();
-                final String registryUrl = "http://127.0.0.1:" + registry.port();
-                final IngestService ingest = new IngestService(props(operators, kafka, registryUrl, dataDir, "ingest",
-                        Map.of(IngestConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()))));
-                try (ReducerService reducer = new ReducerService(ReducerConfig.of(props(operators, kafka, registryUrl, dataDir, "reducer",
-                        Map.of(ReducerConfig.HTTP_PORT_CONFIG, "0", ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1",
-                                ReducerConfig.OPERATOR_KEYS_CONFIG, Hashing.hex(operator.publicKey())))));
-                     SnapshotCoordinatorService snapshots = new SnapshotCoordinatorService(SnapshotConfig.of(props(operators, kafka, registryUrl,
-                             dataDir, "snapshots", Map.of(SnapshotConfig.HTTP_PORT, "0", SnapshotConfig.HTTP_BIND_HOST, "127.0.0.1",
-                                     SnapshotConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()))), AdminKeyRing.following(keyRing)));
-                     OtaCoordinatorService ota = new OtaCoordinatorService(OtaConfig.of(props(operators, kafka, registryUrl, dataDir, "ota",
-                             Map.of(OtaConfig.HTTP_PORT_CONFIG, "0", OtaConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1",
-                                     OtaConfig.ADMIN_KEYS_CONFIG, keyRing.toString()))))) {
-                    ingest.start();
-                    reducer.start();
-                    snapshots.start();
-                    ota.start();
-                    await("every service RUNNING", Duration.ofSeconds(120), () -> ingest.state() == KafkaStreams.State.RUNNING
-                            && reducer.streamsState() == KafkaStreams.State.RUNNING && snapshots.streamsState() == KafkaStreams.State.RUNNING
-                            && ota.streamsState() == KafkaStreams.State.RUNNING);
-                    final Properties bridgeProps = operators.bridgeProps();
-                    bridgeProps.put("bootstrap.servers", kafka.bootstrapServers());
-                    bridgeProps.put("schema.registry.url", registryUrl);
-                    bridgeProps.put(BridgeConfig.REDUCER_URL, reducer.httpUri().toString());
-                    bridgeProps.put(BridgeConfig.HTTP_PORT, "0");
-                    bridgeProps.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
-                    try (EdgeBridgeService bridge = new EdgeBridgeService(BridgeConfig.of(bridgeProps)).start()) {
-                        final Site s = new Site(site, enrolled, reducer, snapshots, ota, bridge, pool);
-                        sendGenesis(site, kafka, registryUrl, operators);
-                        enrol(s, run, figures);
-                        rollout(s, run, figures, BridgeConfig.of(bridgeProps));
-                    }
-                } finally {
-                    ingest.close();
-                }
-            }
+        try (BenchStack stack = BenchStack.start(dataDir, operator, Map.of(SITE_ID, site.adminKey()), 6, true)) {
+            final Site s = new Site(site, enrolled, stack, pool);
+            stack.sendGenesis(site, operator);
+            enrol(s, run, figures);
+            rollout(s, run, figures);
         } finally {
             pool.shutdownNow();
             BenchMain.deleteQuietly(dataDir);
         }
         run.put("fleet_bench_duration_s", round((System.nanoTime() - benchStart) / 1e9, 1));
-        say("%s", ResultsFile.JSON.writeValueAsString(run));
-        if (!noWrite) {
-            ResultsFile.merge(output, run);
-            say("Merged into %s", output.toAbsolutePath());
-        }
-        return 0;
     }
 
     /** The stack and the site, as the figures use them. */
-    private record Site(AuthorityGenesis genesis, Map<String, Ed25519Keys.SigningKey> enrolled, ReducerService reducer,
-                        SnapshotCoordinatorService snapshots, OtaCoordinatorService ota, EdgeBridgeService bridge, ExecutorService pool) {
-    }
-
-    /** The site's genesis, signed by the operator key ingest trusts, onto the inbound topic. */
-    private void sendGenesis(final AuthorityGenesis site, final KafkaCluster kafka, final String registryUrl, final TestOperators operators)
-            throws Exception {
-        final io.factfleet.registry.client.SpecificAvroSerializer<io.factfleet.schema.FactEnvelope> serializer = new io.factfleet.registry.client.SpecificAvroSerializer<>(
-                new io.factfleet.registry.client.HttpSchemaRegistryClient(operators.registryClient(registryUrl)));
-        try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
-                kafka.producerProps(), new org.apache.kafka.common.serialization.StringSerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(FactFleetTopics.INBOUND.name(), SITE_ID,
-                    serializer.serialize(FactFleetTopics.INBOUND.name(), site.genesisFact(operator)))).get();
-        }
-    }
-
-    private Properties props(final TestOperators operators, final KafkaCluster kafka, final String registryUrl, final Path dataDir, final String name,
-                             final Map<String, String> extra) {
-        final Properties p = operators.serviceProps();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("schema.registry.url", registryUrl);
-        p.put("state.dir", dataDir.resolve(name).toString());
-        p.putAll(extra);
-        return p;
+    private record Site(AuthorityGenesis genesis, Map<String, Ed25519Keys.SigningKey> enrolled, BenchStack stack, ExecutorService pool) {
     }
 
     // ---- enrol_10000_s -------------------------------------------------------------------------
 
     private void enrol(final Site s, final ObjectNode run, final ObjectNode figures) throws Exception {
-        await("the coordinator and the reducer know the site", Duration.ofSeconds(60), () -> get(s.snapshots().httpUri()
-                .resolve("/authorities/" + SITE_ID + "/snapshots/status")) != null && roster(s, "") != null);
-        final StringBuilder manifest = new StringBuilder("device_id,public_key\n");
-        s.enrolled().forEach((id, key) -> manifest.append(id).append(',').append(Hashing.hex(key.publicKey())).append('\n'));
-        final ObjectNode batch = ResultsFile.JSON.createObjectNode().put("manifest", manifest.toString());
-        batch.putArray("remove");
-        batch.putNull("newThreshold");
-        final JsonNode prepared = ResultsFile.JSON.readTree(expect(200, post(s.snapshots().httpUri().resolve("/authorities/" + SITE_ID
-                + "/roster/batches/prepare"), batch.toString())));
-        final byte[] statement = HexFormat.of().parseHex(prepared.path("statementHex").asText());
-        final ObjectNode submission = batch.deepCopy();
-        submission.put("fromEpoch", prepared.path("fromEpoch").asLong());
-        submission.put("issuedAtMillis", prepared.path("issuedAtMillis").asLong());
-        final ArrayNode signatures = submission.putArray("signatures");
-        for (int a = 0; a < s.genesis().threshold(); a++) {
-            signatures.add(ResultsFile.JSON.createObjectNode().put("deviceId", s.genesis().deviceIds().get(a)).put("signature",
-                    Hashing.hex(Canonical.array(RosterBatches.cosign(statement, s.genesis().deviceKeys().get(a)).getSignature()))));
-        }
+        BenchStack.await("the coordinator and the reducer know the site", Duration.ofSeconds(60), () -> s.stack().snapshotStatus(SITE_ID) != null
+                && s.stack().roster(SITE_ID, "") != null);
         final long t0 = System.nanoTime();
-        expect(202, post(s.snapshots().httpUri().resolve("/authorities/" + SITE_ID + "/roster/batches"), submission.toString()));
-        await("the reducer's roster shows every device", Duration.ofSeconds(120), () -> {
-            final JsonNode one = roster(s, "?device=dev-00000");
+        s.stack().enrolBatch(s.genesis(), s.enrolled());
+        BenchStack.await("the reducer's roster shows every device", Duration.ofSeconds(120), () -> {
+            final JsonNode one = s.stack().roster(SITE_ID, "?device=dev-00000");
             return one != null && one.path("identityEpoch").asLong() == 1 && one.path("memberCount").asInt() == devices + 5;
         });
         final double rosterSeconds = (System.nanoTime() - t0) / 1e9;
@@ -257,7 +178,8 @@ public final class FleetBench implements Callable<Integer> {
 
     // ---- rollout_10000_s -----------------------------------------------------------------------
 
-    private void rollout(final Site s, final ObjectNode run, final ObjectNode figures, final BridgeConfig bridgeConfig) throws Exception {
+    private void rollout(final Site s, final ObjectNode run, final ObjectNode figures) throws Exception {
+        final BridgeConfig bridgeConfig = s.stack().bridgeConfig;
         final List<RolloutWave> waves = List.of(
                 RolloutWave.newBuilder(UpgradeFacts.wave("canary", 0, 100, 0, 0)).setDeviceCount(null).setDevicePercent(1).setDeviceFilter("dev-.*").build(),
                 RolloutWave.newBuilder(UpgradeFacts.wave("early", 0, 99, null, 0)).setDeviceCount(null).setDevicePercent(4).setDeviceFilter("dev-.*").build(),
@@ -267,21 +189,21 @@ public final class FleetBench implements Callable<Integer> {
         final UpgradeMetadata metadata = UpgradeFacts.metadata(SITE_ID, "fw-2", "fw", 2, "fw 2 image".getBytes(), UpgradeKind.SOFT, null,
                 Long.MAX_VALUE, new RolloutPlan(waves, true));
         final UpgradeProposed proposed = new UpgradeProposed(metadata, ThresholdCertificates.of(metadata, s.genesis().deviceKeys().subList(0, 3)));
-        final URI upgrades = URI.create("http://127.0.0.1:" + s.ota().port() + "/authorities/" + SITE_ID + "/upgrades");
-        expect(202, post(upgrades, ResultsFile.JSON.writeValueAsString(Map.of("proposal", Base64.getEncoder().encodeToString(Canonical.bytes(proposed))))));
-        await("the rollout awaits approval", Duration.ofSeconds(60), () -> "AWAITING_APPROVAL".equals(upgrade(s).path("state").asText()));
+        final URI upgrades = URI.create("http://127.0.0.1:" + s.stack().ota.port() + "/authorities/" + SITE_ID + "/upgrades");
+        BenchStack.expect(202, s.stack().post(upgrades, ResultsFile.JSON.writeValueAsString(Map.of("proposal", Base64.getEncoder().encodeToString(Canonical.bytes(proposed))))));
+        BenchStack.await("the rollout awaits approval", Duration.ofSeconds(60), () -> "AWAITING_APPROVAL".equals(s.stack().upgrade(SITE_ID, "fw-2").path("state").asText()));
         final List<String> devicesSorted = new ArrayList<>(s.enrolled().keySet());
         final long t0 = System.nanoTime();
-        expect(202, post(URI.create(upgrades + "/fw-2/approve"), "{\"reason\":\"bench\"}"));
+        BenchStack.expect(202, s.stack().post(URI.create(upgrades + "/fw-2/approve"), "{\"reason\":\"bench\"}"));
         final ArrayNode waveFigures = run.putArray("rollout_10000_wave_s");
         final AtomicLong retries = new AtomicLong();
         long sendNanos = 0;
         int offset = 0;
         for (int w = 0; w < waves.size(); w++) {
             final int wave = w;
-            await("wave " + w + " opens", Duration.ofSeconds(300), () -> "OPEN".equals(upgrade(s).path("waves").path(wave).path("state").asText()));
+            BenchStack.await("wave " + w + " opens", Duration.ofSeconds(300), () -> "OPEN".equals(s.stack().upgrade(SITE_ID, "fw-2").path("waves").path(wave).path("state").asText()));
             final long opened = System.nanoTime();
-            final int size = upgrade(s).path("waves").path(wave).path("devices").asInt();
+            final int size = s.stack().upgrade(SITE_ID, "fw-2").path("waves").path(wave).path("devices").asInt();
             final List<String> members = devicesSorted.subList(offset, offset + size);
             offset += size;
             final List<Future<?>> sends = new ArrayList<>();
@@ -305,8 +227,8 @@ public final class FleetBench implements Callable<Integer> {
             sendNanos += System.nanoTime() - opened;
             final long sent = System.nanoTime();
             final boolean last = w == waves.size() - 1;
-            await("wave " + w + " succeeds", Duration.ofSeconds(1800), () -> last ? "COMPLETED".equals(upgrade(s).path("state").asText())
-                    : !"OPEN".equals(upgrade(s).path("waves").path(wave).path("state").asText()));
+            BenchStack.await("wave " + w + " succeeds", Duration.ofSeconds(1800), () -> last ? "COMPLETED".equals(s.stack().upgrade(SITE_ID, "fw-2").path("state").asText())
+                    : !"OPEN".equals(s.stack().upgrade(SITE_ID, "fw-2").path("waves").path(wave).path("state").asText()));
             final ObjectNode f = waveFigures.addObject();
             f.put("wave", waves.get(w).getName());
             f.put("devices", size);
@@ -330,7 +252,7 @@ public final class FleetBench implements Callable<Integer> {
     // ---- helpers -------------------------------------------------------------------------------
 
     private BridgeClient client(final Site s, final String device) {
-        return new BridgeClient(s.bridge().uri(), SITE_ID, device, s.enrolled().get(device), System::currentTimeMillis, devicesHttp);
+        return new BridgeClient(s.stack().bridge.uri(), SITE_ID, device, s.enrolled().get(device), System::currentTimeMillis, devicesHttp);
     }
 
     private static <T> T withRetries(final AtomicLong retries, final Callable<T> request) throws Exception {
@@ -344,49 +266,6 @@ public final class FleetBench implements Callable<Integer> {
                 retries.incrementAndGet();
                 Thread.sleep(e.retryAfter().map(d -> Math.max(10, Math.min(1000, d.toMillis()))).orElse(50L));
             }
-        }
-    }
-
-    private JsonNode upgrade(final Site s) throws Exception {
-        final JsonNode all = get(URI.create("http://127.0.0.1:" + s.ota().port() + "/authorities/" + SITE_ID + "/upgrades"));
-        if (all != null) {
-            for (final JsonNode u : all) {
-                if ("fw-2".equals(u.path("proposalId").asText())) {
-                    return u;
-                }
-            }
-        }
-        return ResultsFile.JSON.createObjectNode();
-    }
-
-    private JsonNode roster(final Site s, final String query) throws Exception {
-        return get(URI.create(s.reducer().httpUri() + "/authorities/" + SITE_ID + "/roster" + query));
-    }
-
-    private JsonNode get(final URI uri) throws Exception {
-        final HttpResponse<String> r = http.send(TestOperators.get(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() == 200 ? ResultsFile.JSON.readTree(r.body()) : null;
-    }
-
-    private HttpResponse<String> post(final URI uri, final String body) throws Exception {
-        return http.send(TestOperators.post(uri, body).header("Content-Type", "application/json").timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String expect(final int status, final HttpResponse<String> r) {
-        if (r.statusCode() != status) {
-            throw new IllegalStateException(r.request().method() + " " + r.uri() + " answered " + r.statusCode() + " (expected " + status + "): " + r.body());
-        }
-        return r.body();
-    }
-
-    private static void await(final String what, final Duration timeout, final Callable<Boolean> condition) throws Exception {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting until " + what);
-            }
-            Thread.sleep(20);
         }
     }
 

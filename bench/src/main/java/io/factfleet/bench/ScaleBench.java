@@ -66,10 +66,12 @@ import picocli.CommandLine.Option;
  * authority's size, what an authority's state costs per device, and the reducer against a fair
  * ceiling (a minimal exactly-once Streams app that writes one changelogged store entry per fact).
  *
- * <p>This first part measures {@code fold_fps_by_devices}, {@code scale_ratio_10000},
+ * <p>It measures {@code fold_fps_by_devices}, {@code scale_ratio_10000},
  * {@code state_bytes_per_device_10000}, {@code eos_store_baseline_fps} and
- * {@code reducer_vs_eos_baseline}, and the SDK replica's cost at 10,000 devices. The enrolment and rollout
- * figures are {@link FleetBench}'s; the 1M-device fleet is not built yet (bench/README.md says so).
+ * {@code reducer_vs_eos_baseline}, and the SDK replica's cost at 10,000 devices; then, on a stack of their own, the
+ * site figures {@code enrol_10000_s} and {@code rollout_10000_s} ({@link FleetBench}, also runnable alone; leave them
+ * out with {@code --skip-site}); and with {@code --fleet-1m}, {@code fleet_1m} ({@link FleetMillion}: 100 authorities of
+ * 10,000 devices).
  */
 @Command(name = "scale-bench", mixinStandardHelpOptions = true, description = "FactFleet scale figures (issue 10), merged into bench/results/latest.json")
 public final class ScaleBench implements Callable<Integer> {
@@ -104,6 +106,18 @@ public final class ScaleBench implements Callable<Integer> {
 
     @Option(names = "--no-write", description = "print the figures only")
     boolean noWrite;
+
+    @Option(names = "--skip-site", description = "leave out the site figures of FleetBench (enrol_10000_s, rollout_10000_s)")
+    boolean skipSite;
+
+    @Option(names = "--fleet-1m", description = "also run fleet_1m: 100 authorities of 10,000 devices (about 20 minutes; give it -Xmx12g)")
+    boolean fleetMillion;
+
+    @Option(names = "--fleet-1m-authorities", defaultValue = "100", description = "authorities of fleet_1m (default ${DEFAULT-VALUE})")
+    int millionAuthorities;
+
+    @Option(names = "--fleet-1m-devices", defaultValue = "10000", description = "devices per authority of fleet_1m (default ${DEFAULT-VALUE})")
+    int millionDevices;
 
     private final long benchStart = System.nanoTime();
     private final Ed25519Keys.SigningKey operator = Ed25519Keys.generate();
@@ -143,11 +157,28 @@ public final class ScaleBench implements Callable<Integer> {
             BenchMain.deleteQuietly(dataDir);
         }
         stateBytes(run, figures);
+        if (!skipSite) {
+            // The site figures of the issue (enrol_10000_s, rollout_10000_s) on the whole stack, a fresh broker of their own.
+            final FleetBench site = new FleetBench();
+            site.devices = 10_000;
+            site.senders = 8;
+            site.measure(run);
+        }
         run.put("scale_bench_duration_s", round((System.nanoTime() - benchStart) / 1e9, 1));
         say("%s", ResultsFile.JSON.writeValueAsString(run));
         if (!noWrite) {
             ResultsFile.merge(output, run);
             say("Merged into %s", output.toAbsolutePath());
+        }
+        if (fleetMillion) {
+            // Merged on its own, after the rest is written: a run of tens of minutes does not put the others at risk.
+            final ObjectNode million = ResultsFile.JSON.createObjectNode();
+            new FleetMillion(millionAuthorities, millionDevices).measure(million);
+            say("%s", ResultsFile.JSON.writeValueAsString(million));
+            if (!noWrite) {
+                ResultsFile.merge(output, million);
+                say("Merged fleet_1m into %s", output.toAbsolutePath());
+            }
         }
         return 0;
     }
