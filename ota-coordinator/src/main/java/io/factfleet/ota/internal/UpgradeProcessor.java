@@ -44,15 +44,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A fold reads and writes only the entries its fact touches, so its cost does not grow with the
  * authority. Deciding needs the finished state (wave membership, READY counts), which is O(devices) to
- * materialize, so it is not done per fact: the authorities that folded a fact are decided at most every
- * {@link #DECIDE_EVERY} (a 10,000-device rollout brings hundreds of READYs a second), and every
- * authority that may have an upgrade in progress once per tick, for timeouts. A decision is a pure function of
- * the state, so deciding later decides on more facts, never differently for the same facts.
+ * materialize, so it is not done per fact: the authorities that folded a fact are decided every
+ * {@link #DECIDE_EVERY} (a 10,000-device rollout brings hundreds of READYs a second), each round for at
+ * most {@link #DECIDE_BUDGET} (100 large authorities rolling out at once wait their turn), and on each tick
+ * those whose wave timeout is due. An authority without upgrades is decided from its header alone. A decision
+ * is a pure function of the state, so deciding later decides on more facts, never differently for the same facts.
  */
 public final class UpgradeProcessor implements Processor<String, FactEnvelope, String, byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(UpgradeProcessor.class);
-    /** How long a folded fact may wait for its authority to be decided. */
+    /** How long a folded fact may wait for its authority to be decided (when the coordinator is not saturated). */
     public static final Duration DECIDE_EVERY = Duration.ofMillis(200);
+    /** How long one round of decisions (or of a tick) may materialize before the rest wait for the next one. */
+    static final Duration DECIDE_BUDGET = Duration.ofMillis(50);
     /** Delay of the one-off punctuation that moves states of the old one-record layout into entries. */
     static final Duration MIGRATE_AFTER = Duration.ofMillis(100);
 
@@ -71,6 +74,8 @@ public final class UpgradeProcessor implements Processor<String, FactEnvelope, S
     private final Set<String> dirty = new LinkedHashSet<>();
     /** Authorities whose last decided state had no upgrade in progress: ticks skip them until they fold a fact. */
     private final Set<String> idle = new java.util.HashSet<>();
+    /** Per authority with an upgrade in progress: when its open wave times out, from its last decided state (MAX_VALUE: never). */
+    private final java.util.Map<String, Long> deadlines = new java.util.HashMap<>();
     private Cancellable migration;
 
     public UpgradeProcessor(final Reducer reducer, final AdminKeyRing keys, final String actor, final Duration tick,
@@ -132,23 +137,39 @@ public final class UpgradeProcessor implements Processor<String, FactEnvelope, S
         }
     }
 
-    /** Decides the authorities that folded a fact since the last call. */
+    /**
+     * Decides the authorities that folded a fact since the last call, oldest first, for at most {@link #DECIDE_BUDGET}
+     * (at least one): when many large authorities change at once, the rest wait for the next round instead of holding
+     * the stream thread.
+     */
     private void decideChanged(final long now) {
-        final List<String> changed = new ArrayList<>(dirty);
-        dirty.clear();
-        for (final String authorityId : changed) {
+        final long stopAt = System.nanoTime() + DECIDE_BUDGET.toNanos();
+        final java.util.Iterator<String> it = dirty.iterator();
+        while (it.hasNext()) {
+            final String authorityId = it.next();
+            it.remove();
             decide(authorityId, now);
+            if (System.nanoTime() >= stopAt) {
+                break;
+            }
         }
     }
 
     /**
-     * Decides every authority that may have an upgrade in progress: what fires a wave's timeout when no fact arrives. An
-     * authority whose last decided state had none is skipped until it folds a fact again.
+     * Decides the authorities whose open wave's timeout is due: what fires a timeout when no fact arrives. Those not
+     * decided since this instance started are decided too (within the budget; the rest at the next ticks); an authority
+     * with nothing in progress, or a deadline still ahead, is skipped until it folds a fact again.
      */
     private void tickAll(final long now) {
+        final long stopAt = System.nanoTime() + DECIDE_BUDGET.toNanos();
         for (final String authorityId : AuthorityEntries.authorities(entries)) {
-            if (!idle.contains(authorityId)) {
-                decide(authorityId, now);
+            final Long deadline = deadlines.get(authorityId);
+            if (idle.contains(authorityId) || dirty.contains(authorityId) || deadline != null && deadline > now) {
+                continue;
+            }
+            decide(authorityId, now);
+            if (System.nanoTime() >= stopAt) {
+                return;
             }
         }
     }
@@ -167,22 +188,42 @@ public final class UpgradeProcessor implements Processor<String, FactEnvelope, S
         return false;
     }
 
+    /**
+     * Decides one authority: from its header alone when it has no upgrade (nothing to emit), else from its materialized
+     * state; then remembers whether anything is in progress and when its next timeout is due.
+     */
     private void decide(final String authorityId, final long now) {
         try {
-            final MaintenanceState state = AuthorityEntries.state(entries, authorityId);
-            if (state != null) {
-                act(state, now);
-                if (inProgress(state)) {
-                    idle.remove(authorityId);
-                } else {
-                    idle.add(authorityId);
-                }
+            final MaintenanceState header = KeyedState.headerOf(AuthorityEntries.readOnly(entries, authorityId));
+            if (header == null) {
+                return;
             }
+            if (header.getUpgrades().isEmpty()) {
+                settle(authorityId, null);
+                return;
+            }
+            final MaintenanceState state = AuthorityEntries.state(entries, authorityId);
+            act(state, now);
+            settle(authorityId, state);
         } catch (final KafkaException e) {
             throw e;
         } catch (final RuntimeException e) {
             LOG.error("Could not decide authority {}: {}", authorityId, e.toString(), e);
         }
+    }
+
+    private void settle(final String authorityId, final MaintenanceState decided) {
+        if (decided == null || !inProgress(decided)) {
+            idle.add(authorityId);
+            deadlines.remove(authorityId);
+            return;
+        }
+        idle.remove(authorityId);
+        long next = Long.MAX_VALUE;
+        for (final UpgradeState u : decided.getUpgrades()) {
+            next = Math.min(next, UpgradeCoordination.nextDeadline(u));
+        }
+        deadlines.put(authorityId, next);
     }
 
     /** Moves every state of the old one-record layout into entries. */

@@ -134,6 +134,24 @@ class UpgradeProcessorTest {
     }
 
     @Test
+    void aWaveTimesOutAtTheTickAfterItsDeadlineAndNotBefore() {
+        final UpgradeMetadata slow = UpgradeFacts.metadata(fleet.authorityId(), "slow-1", "fw", 2, new byte[] {7}, UpgradeKind.SOFT, null,
+                Long.MAX_VALUE, new RolloutPlan(List.of(UpgradeFacts.wave("first", 2, 100, null, 45_000), UpgradeFacts.wave("rest", 3, 100, null, 0)),
+                        false));
+        admit(fleet.genesisFact(operator));
+        admit(UpgradeFacts.propose(fleet, 0, slow));
+        driver.advanceWallClockTime(UpgradeProcessor.DECIDE_EVERY);
+        assertThat(emittedPayloads()).isEmpty(); // wave 0 open, nobody ready yet, its deadline 45 s away
+        driver.advanceWallClockTime(TICK);
+        assertThat(emittedPayloads()).isEmpty(); // a tick before the deadline decides nothing
+        driver.advanceWallClockTime(TICK);
+        assertThat(emittedPayloads()).singleElement().isInstanceOfSatisfying(RolloutTransition.class, t -> {
+            assertThat(t.getAction()).isEqualTo(RolloutAction.TIME_OUT);
+            assertThat(t.getWaveIndex()).isZero();
+        });
+    }
+
+    @Test
     void anUpgradeIsInProgressUntilActivatedAndItsRolloutCompleted() {
         final List<FactEnvelope> facts = softForkWithThreeReady();
         final Reducer reducer = Reducer.standard();
