@@ -159,9 +159,11 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
         }, AccessRule.open());
         server.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()), AccessRule.metrics());
         server.start(config.httpBindHost(), config.httpPort());
-        self = new HostInfo("localhost", server.port());
-
         final Properties props = config.streamsProperties();
+        // What other instances forward to: the configured application.server (a pod's DNS name), its port 0 meaning
+        // this HTTP port; localhost and this port when none is configured (one instance, or all on one host).
+        final HostInfo configured = HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:0"));
+        self = new HostInfo(configured.host(), configured.port() == 0 ? server.port() : configured.port());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         final Properties producer = new Properties();
         props.forEach((k, v) -> {
@@ -221,6 +223,11 @@ public final class SnapshotCoordinatorService implements AutoCloseable {
 
     public URI httpUri() {
         return URI.create(tls.scheme() + "://localhost:" + httpPort());
+    }
+
+    /** The {@code application.server} this instance advertises to the others (after {@link #start}). */
+    public HostInfo advertised() {
+        return self;
     }
 
     public KafkaStreams.State streamsState() {

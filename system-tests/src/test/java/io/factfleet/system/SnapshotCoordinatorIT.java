@@ -140,6 +140,16 @@ class SnapshotCoordinatorIT {
     }
 
     @Test
+    void aCoordinatorAdvertisesItsConfiguredApplicationServerSoOthersCanForwardToIt() {
+        // What a pod sets (its DNS name; port 0: this instance's HTTP port). It used to advertise localhost whatever was set.
+        try (SnapshotCoordinatorService other = spine.startSnapshots(dir.resolve("advertised"), OPERATOR, AdminKeyRing.empty(),
+                Map.of("application.id", "factfleet-snapshot-advertised", "application.server", "127.0.0.1:0"))) {
+            assertThat(other.advertised().host()).isEqualTo("127.0.0.1");
+            assertThat(other.advertised().port()).isEqualTo(other.httpPort());
+        }
+    }
+
+    @Test
     void aSnapshotNeedsThreeHonestApprovalsHoldsWritesDuringTheFenceAndGarbageCollectsThePrefix() throws Exception {
         spine.publish(FLEET.genesisFact(OPERATOR));
         for (int i = 0; i < 300; i++) {

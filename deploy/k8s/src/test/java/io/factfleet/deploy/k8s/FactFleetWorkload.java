@@ -138,6 +138,11 @@ enum FactFleetWorkload {
         Set<String> readProperties() {
             return streamsService(SnapshotConfig.class);
         }
+
+        @Override
+        boolean advertisesApplicationServer() {
+            return true;
+        }
     },
     OTA_COORDINATOR("factfleet-ota-coordinator", "ota-coordinator", "ota-coordinator", ServiceAcls.Service.OTA_COORDINATOR, true) {
         @Override
@@ -255,7 +260,7 @@ enum FactFleetWorkload {
         return p.stringPropertyNames().stream().findFirst();
     }
 
-    /** Whether the service advertises {@code application.server} as configured (the snapshot coordinator does not yet). */
+    /** Whether the service advertises {@code application.server} as configured (the Streams services with an HTTP API do). */
     boolean advertisesApplicationServer() {
         return false;
     }
