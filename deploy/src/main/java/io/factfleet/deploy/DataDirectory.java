@@ -15,6 +15,8 @@ import java.nio.file.Path;
  *   broker/logs/            Kafka's log.dirs (topics, metadata log, meta.properties)
  *   state/ingest/           fact-ingest's Kafka Streams state.dir
  *   state/reducer/          the reducer's Kafka Streams state.dir (RocksDB stores)
+ *   artifacts/              the artifact store (upgrade images by SHA-256) the edge bridge serves; filled by
+ *                           {@code factfleet artifact upload}
  *   demo/authority.properties  the demo authority's keys (only with --demo)
  *   simulator/              the simulated fleet (only with --simulate): its authorities' and devices' keys,
  *                           outboxes, replicas and sync cursors
@@ -36,6 +38,7 @@ public record DataDirectory(Path root) {
             Files.createDirectories(logs());
             Files.createDirectories(ingestState());
             Files.createDirectories(reducerState());
+            Files.createDirectories(artifacts());
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot create the data directory " + root + ": " + e.getMessage(), e);
         }
@@ -89,6 +92,11 @@ public record DataDirectory(Path root) {
 
     public Path demoAuthority() {
         return root.resolve("demo").resolve("authority.properties");
+    }
+
+    /** The artifact store: upgrade artifacts by SHA-256 ({@code FileArtifactStore}), served by the edge bridge. */
+    public Path artifacts() {
+        return root.resolve("artifacts");
     }
 
     public Path simulator() {

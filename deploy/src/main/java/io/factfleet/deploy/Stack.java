@@ -496,6 +496,7 @@ public final class Stack implements AutoCloseable {
         p.setProperty(BridgeConfig.REDUCER_URL, reducerUrl().toString());
         p.setProperty(BridgeConfig.HTTP_PORT, Integer.toString(settings.bridgePort()));
         p.setProperty(BridgeConfig.HTTP_BIND_HOST, settings.httpHost());
+        p.setProperty(BridgeConfig.ARTIFACTS_DIR, settings.dataDirectory().artifacts().toString());
         authenticate(p, "edge-bridge", "edge-bridge");
         return p;
     }

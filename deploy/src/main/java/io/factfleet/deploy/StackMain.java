@@ -42,6 +42,7 @@ import picocli.CommandLine.Option;
         subcommands = {StackMain.Run.class, StateCommand.class, LagCommand.class, io.factfleet.deploy.cli.SnapshotCommand.class,
                 io.factfleet.deploy.cli.BackupCommands.Backup.class, io.factfleet.deploy.cli.BackupCommands.Restore.class,
                 io.factfleet.deploy.cli.UpgradeCommand.class, io.factfleet.deploy.cli.DevicesCommand.class, io.factfleet.deploy.cli.KafkaAclsCommand.class,
+                io.factfleet.deploy.cli.ArtifactCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StackMain implements Runnable {
     /** System property naming the directory of {@code factfleet.log}, read by the logging configuration. */

@@ -201,19 +201,10 @@ public final class BridgeClient {
 
     private Raw sendRaw(final String method, final String pathWithQuery, final byte[] body, final String contentType, final String accept,
                         final Duration timeout) {
-        final byte[] nonceBytes = new byte[16];
-        RANDOM.nextBytes(nonceBytes);
-        final String auth = RequestSignatures.header(method, pathWithQuery, body, clock.getAsLong(), Hashing.hex(nonceBytes),
-                authorityId, deviceId, key);
-        final HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(pathWithQuery)).timeout(timeout)
-                .header("Authorization", auth)
-                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        final String auth = authorization(method, pathWithQuery, body);
+        final HttpRequest.Builder request = signed(method, pathWithQuery, body, auth).timeout(timeout);
         if (contentType != null) {
             request.header("Content-Type", contentType);
-        }
-        final String installed = installedHeader;
-        if (installed != null) {
-            request.header("X-FactFleet-Installed", installed);
         }
         if (accept != null) {
             request.header("Accept", accept);
@@ -239,6 +230,38 @@ public final class BridgeClient {
                     json.path("message").asText(new String(response.body(), StandardCharsets.UTF_8)), retryAfter);
         }
         return new Raw(response.body(), "Authorization: ".length() + auth.length());
+    }
+
+    private String authorization(final String method, final String pathWithQuery, final byte[] body) {
+        final byte[] nonceBytes = new byte[16];
+        RANDOM.nextBytes(nonceBytes);
+        return RequestSignatures.header(method, pathWithQuery, body, clock.getAsLong(), Hashing.hex(nonceBytes), authorityId, deviceId, key);
+    }
+
+    private HttpRequest.Builder signed(final String method, final String pathWithQuery, final byte[] body, final String auth) {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(pathWithQuery))
+                .header("Authorization", auth)
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        final String installed = installedHeader;
+        if (installed != null) {
+            request.header("X-FactFleet-Installed", installed);
+        }
+        return request;
+    }
+
+    /** A signed request without a body (freshly signed: a nonce is good for one request), for {@link ArtifactDownload}. */
+    HttpRequest.Builder signedGet(final String pathWithQuery) {
+        return signed("GET", pathWithQuery, new byte[0], authorization("GET", pathWithQuery, new byte[0]));
+    }
+
+    /** The client requests go through. */
+    HttpClient http() {
+        return http;
+    }
+
+    /** The bridge's base URI. */
+    URI base() {
+        return base;
     }
 
     private static byte[] bytes(final JsonNode node) {

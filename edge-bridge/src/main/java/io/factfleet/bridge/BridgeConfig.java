@@ -55,6 +55,8 @@ import org.apache.kafka.common.config.ConfigException;
  *   <tr><td>{@value #PEER_TTL_MS}</td><td>{@value #DEFAULT_PEER_TTL_MS}</td><td>peer state (score, buckets) unused this long is dropped</td></tr>
  *   <tr><td>{@value #PEER_MAX_COUNT}</td><td>{@value #DEFAULT_PEER_MAX_COUNT}</td><td>most peers kept; the least recently seen are evicted</td></tr>
  *   <tr><td>{@value #PEER_CLEANUP_INTERVAL_MS}</td><td>{@value #DEFAULT_PEER_CLEANUP_INTERVAL_MS}</td><td>period of the cleanup of peers and nonces</td></tr>
+ *   <tr><td>{@value #ARTIFACTS_DIR}</td><td>(none: no artifacts served)</td><td>the artifact store's directory ({@code FileArtifactStore}),
+ *       served read-only at {@code GET /v1/artifacts/{sha256}}; env {@code FACTFLEET_BRIDGE_ARTIFACTS_DIR}</td></tr>
  *   <tr><td>{@value #STOP_GRACE_MS}</td><td>{@value #DEFAULT_STOP_GRACE_MS}</td><td>how long {@code stop()} lets requests in flight finish</td></tr>
  *   <tr><td>{@code acks}, {@code enable.idempotence}</td><td>{@code all}, {@code true}</td><td>forced: the bridge acknowledges only what Kafka has durably</td></tr>
  *   <tr><td>{@code delivery.timeout.ms}, {@code max.block.ms}, {@code linger.ms}</td><td>25000, 10000, 5</td><td>producer defaults</td></tr>
@@ -123,6 +125,7 @@ public final class BridgeConfig {
     public static final int DEFAULT_PEER_MAX_COUNT = 100_000;
     public static final String PEER_CLEANUP_INTERVAL_MS = "bridge.peer.cleanup.interval.ms";
     public static final long DEFAULT_PEER_CLEANUP_INTERVAL_MS = 60_000;
+    public static final String ARTIFACTS_DIR = "bridge.artifacts.dir";
     public static final String STOP_GRACE_MS = "bridge.stop.grace.ms";
     public static final long DEFAULT_STOP_GRACE_MS = 10_000;
 
@@ -401,6 +404,11 @@ public final class BridgeConfig {
 
     public Duration peerCleanupInterval() {
         return Duration.ofMillis(longValue(PEER_CLEANUP_INTERVAL_MS));
+    }
+
+    /** The artifact store's directory, if this bridge serves artifacts. */
+    public Optional<java.nio.file.Path> artifactsDir() {
+        return optional(ARTIFACTS_DIR).map(java.nio.file.Path::of);
     }
 
     public Duration stopGrace() {

@@ -68,6 +68,16 @@ public enum BridgeError {
     UNKNOWN_AUTHORITY(404),
     /** No such endpoint. */
     NOT_FOUND(404),
+    /** The artifact store holds no artifact with this SHA-256 ({@code GET /v1/artifacts/{sha256}}). */
+    UNKNOWN_ARTIFACT(404),
+    /** This bridge serves no artifacts: {@code bridge.artifacts.dir} is not set. */
+    NO_ARTIFACT_STORE(501),
+    /** The {@code Range} starts at or past the artifact's end (or is {@code -0}); {@code Content-Range: bytes *&#47;<length>}. */
+    RANGE_NOT_SATISFIABLE(416),
+    /** The {@code Range} names more than one range; ask for one at a time. {@code Content-Range: bytes *&#47;<length>}. */
+    MULTIPLE_RANGES(416),
+    /** A {@code bytes} {@code Range} that does not parse (not digits, or the last byte before the first). */
+    MALFORMED_RANGE(400),
     /** A bug; the message has the exception. */
     INTERNAL_ERROR(500),
 

@@ -80,6 +80,20 @@ public final class EdgeBridgeService implements AutoCloseable {
         this.givenRegistry = registry;
     }
 
+    /** The artifact store the bridge serves read-only, if {@code bridge.artifacts.dir} is set. */
+    private java.util.Optional<io.factfleet.artifacts.ArtifactStore> artifactStore() {
+        final java.util.Optional<java.nio.file.Path> dir = config.artifactsDir();
+        if (dir.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(new io.factfleet.artifacts.FileArtifactStore(dir.get()));
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the artifact store " + dir.get() + " (" + BridgeConfig.ARTIFACTS_DIR + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
     /**
      * Starts the HTTP server, then the producer and the periodic cleanup; RUNNING on return.
      *
@@ -115,7 +129,7 @@ public final class EdgeBridgeService implements AutoCloseable {
                     new DeviceAuthenticator(rosters, replays, SignatureVerifier.bouncyCastle(), config.authSkew().toMillis(), clock),
                     peers, new FactBatchDecoder(registry, config.maxBatchFacts()),
                     new FactSubmission(() -> producer, reducer, config.maxFactBytes(), config.produceTimeout()),
-                    reducer, pending, metrics)).start();
+                    reducer, pending, metrics, artifactStore())).start();
             producer = new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer());
             producerMetrics = metrics.bindProducer(producer);
             final long cleanupMs = config.peerCleanupInterval().toMillis();

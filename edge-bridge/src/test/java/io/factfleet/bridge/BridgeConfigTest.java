@@ -40,6 +40,16 @@ class BridgeConfigTest {
     }
 
     @Test
+    void theArtifactStoreDirectoryIsUnsetByDefaultAndComesFromTheEnvironment() {
+        final Properties layered = ServiceProperties.load(BridgeConfig.defaults(), null, Map.of("FACTFLEET_BRIDGE_ARTIFACTS_DIR", "/srv/artifacts"),
+                Map.of());
+
+        assertThat(BridgeConfig.of(Map.of()).artifactsDir()).isEmpty();
+        assertThat(BridgeConfig.of(layered).artifactsDir()).hasValue(java.nio.file.Path.of("/srv/artifacts"));
+        assertThat(BridgeConfig.of(layered).producerProperties()).doesNotContainKey(BridgeConfig.ARTIFACTS_DIR);
+    }
+
+    @Test
     void theProducerIsAlwaysIdempotentWithAcksAllAndGetsNoBridgeOrRegistryKeys() {
         final BridgeConfig config = BridgeConfig.of(Map.of("acks", "1", "enable.idempotence", "false", "schema.registry.url", "http://r:1",
                 "security.protocol", "SSL"));

@@ -36,6 +36,10 @@ final class TestDevice {
         this.http = http;
     }
 
+    URI base() {
+        return base;
+    }
+
     String authorityId() {
         return authority.authorityId();
     }
@@ -102,6 +106,18 @@ final class TestDevice {
 
     Answer get(final String target) {
         return send(request("GET", target, null, null, Map.of()).build());
+    }
+
+    /** A signed GET whose body is kept as bytes (artifacts). */
+    HttpResponse<byte[]> getBytes(final String target, final Map<String, String> headers) {
+        try {
+            return http.send(request("GET", target, null, null, headers).build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (final IOException e) {
+            throw new IllegalStateException(e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     CompletableFuture<Answer> getAsync(final String target, final Map<String, String> headers) {

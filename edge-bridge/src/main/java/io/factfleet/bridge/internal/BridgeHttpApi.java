@@ -8,6 +8,8 @@ import io.factfleet.bridge.BridgeConfig;
 import io.factfleet.bridge.BridgeError;
 import io.factfleet.bridge.BridgeProtocol;
 import io.factfleet.bridge.BridgeState;
+import io.factfleet.artifacts.ArtifactHash;
+import io.factfleet.artifacts.ArtifactStore;
 import io.factfleet.core.SaltedBloomFilter;
 import io.factfleet.core.UpgradeChecks;
 import io.javalin.Javalin;
@@ -16,6 +18,7 @@ import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,12 +52,14 @@ public final class BridgeHttpApi {
     private static final String EVENT_STREAM = "text/event-stream";
     /** The reducer answers at most this many statuses per query. */
     private static final int MAX_STATUS_IDS = 1_000;
+    /** Copy buffer of artifact downloads. */
+    private static final int STREAM_BUFFER_BYTES = 64 * 1024;
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     /** What the endpoints work with. */
     public record Dependencies(BridgeConfig config, Supplier<BridgeState> state, DeviceAuthenticator authenticator, PeerRegistry peers,
                                FactBatchDecoder decoder, FactSubmission submission, ReducerClient reducer, PendingRelay pending,
-                               BridgeMetrics metrics) {
+                               BridgeMetrics metrics, java.util.Optional<ArtifactStore> artifacts) {
     }
 
     private final Dependencies d;
@@ -92,6 +97,7 @@ public final class BridgeHttpApi {
         app.get("/v1/authorities/{authorityId}/snapshot", api::snapshot);
         app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending", api::pending);
         app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending/events", api::pendingEvents);
+        app.get("/v1/artifacts/{sha256}", api::artifact);
         app.exception(DeviceAuthenticator.AttributedException.class, (e, ctx) -> {
             api.peer(e.caller()).penalize(PeerRegistry.AUTH_FAILURE_PENALTY);
             api.fail(ctx, e.error());
@@ -427,6 +433,64 @@ public final class BridgeHttpApi {
             client.onClose(session::close);
             d.pending().stream(caller.authorityId(), caller.deviceId(), duration, named, sink(client));
         }).handle(ctx);
+    }
+
+    /**
+     * An artifact by SHA-256, whole or one byte range (RFC 7233; {@link ByteRanges} decides), streamed from the
+     * store. {@code ETag} is the quoted hash: an artifact never changes, so any {@code If-Range} naming it holds.
+     */
+    private void artifact(final Context ctx) throws IOException {
+        final ArtifactStore store = d.artifacts().orElseThrow(() -> ApiException.of(BridgeError.NO_ARTIFACT_STORE,
+                "this bridge serves no artifacts: set " + BridgeConfig.ARTIFACTS_DIR + " to the artifact store's directory"));
+        final ArtifactHash hash = ArtifactHash.parse(ctx.pathParam("sha256")).orElseThrow(() -> ApiException.of(BridgeError.BAD_REQUEST,
+                "an artifact is named by its SHA-256: 64 hex digits (UpgradeMetadata.artifactSha256), not '" + ctx.pathParam("sha256") + "'"));
+        final long length = store.stat(hash).orElseThrow(() -> ApiException.of(BridgeError.UNKNOWN_ARTIFACT,
+                "no artifact with SHA-256 " + hash + " is stored on this bridge; it may not be uploaded yet (factfleet artifact upload)"));
+        final String etag = "\"" + hash.hex() + "\"";
+        ctx.header("Accept-Ranges", "bytes");
+        ctx.header("ETag", etag);
+        final ByteRanges.Decision decision = ByteRanges.decide(ctx.header("Range"), ctx.header("If-Range"), etag, length);
+        if (decision instanceof ByteRanges.Partial p) {
+            ctx.header("Content-Range", "bytes " + p.first() + "-" + p.last() + "/" + length);
+            stream(ctx, 206, store, hash, p.first(), p.length());
+        } else if (decision instanceof ByteRanges.Whole) {
+            stream(ctx, 200, store, hash, 0, length);
+        } else if (decision instanceof ByteRanges.Unsatisfiable u) {
+            ctx.header("Content-Range", "bytes */" + length);
+            throw ApiException.of(BridgeError.RANGE_NOT_SATISFIABLE, u.message() + "; the artifact has " + length + " bytes").with("length", length);
+        } else if (decision instanceof ByteRanges.MultipleRanges several) {
+            ctx.header("Content-Range", "bytes */" + length);
+            throw ApiException.of(BridgeError.MULTIPLE_RANGES, "the Range names " + several.count() + " ranges; ask for one range per request")
+                    .with("length", length);
+        } else if (decision instanceof ByteRanges.Malformed malformed) {
+            throw ApiException.of(BridgeError.MALFORMED_RANGE, malformed.message());
+        }
+    }
+
+    /** Copies the bytes straight to the response (never all in memory); a device that hangs up ends it quietly. */
+    private void stream(final Context ctx, final int status, final ArtifactStore store, final ArtifactHash hash, final long offset,
+                        final long length) throws IOException {
+        ctx.attribute(ANSWERED, Boolean.TRUE);
+        ctx.status(status);
+        ctx.res().setContentType("application/octet-stream");
+        ctx.res().setContentLengthLong(length);
+        long sent = 0;
+        try (InputStream in = store.open(hash, offset, length)) {
+            final OutputStream out = ctx.res().getOutputStream();
+            final byte[] buffer = new byte[STREAM_BUFFER_BYTES];
+            int n;
+            try {
+                while ((n = in.read(buffer)) > 0) {
+                    out.write(buffer, 0, n);
+                    sent += n;
+                }
+                out.flush();
+            } catch (final IOException e) {
+                LOG.debug("{} {}: the device hung up after {} of {} bytes: {}", ctx.method(), ctx.path(), sent, length, e.toString());
+            }
+        } finally {
+            d.metrics().bytesOut(sent);
+        }
     }
 
     private PendingRelay.EventSink sink(final SseClient client) {
