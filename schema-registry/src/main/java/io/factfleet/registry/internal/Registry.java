@@ -237,7 +237,8 @@ public final class Registry implements AutoCloseable {
             + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
     }
 
-    private static Schema parse(final SchemaRequest request) {
+    /** The Avro schema of a request; 42201 when it is not one this registry stores. */
+    static Schema parse(final SchemaRequest request) {
         if (!request.schemaType().equalsIgnoreCase("AVRO")) {
             throw new RegistryApiException(RegistryError.INVALID_SCHEMA, "Schema type " + request.schemaType()
                 + " is not supported; this registry stores AVRO schemas only");
