@@ -5,7 +5,7 @@ import io.factfleet.registry.client.CompatibilityLevel;
 import io.factfleet.registry.client.RegistryError;
 import io.factfleet.registry.client.SubjectVersion;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
+import org.apache.avro.AvroRuntimeException;
 
 import java.time.Duration;
 import java.util.List;
@@ -249,7 +249,9 @@ public final class Registry implements AutoCloseable {
         }
         try {
             return new Schema.Parser().parse(request.schema());
-        } catch (final SchemaParseException | NullPointerException e) {
+        } catch (final AvroRuntimeException | IllegalArgumentException | NullPointerException e) {
+            // SchemaParseException for bad JSON or names, AvroTypeException for an undefined type name or a bad default
+            // (both AvroRuntimeExceptions): every refusal of the parser is an invalid schema, a 422, never a 500.
             throw new RegistryApiException(RegistryError.INVALID_SCHEMA, "Invalid schema: " + e.getMessage(), e);
         }
     }
