@@ -157,8 +157,13 @@ public final class BridgeClient {
 
     /** The snapshot in the bridge's answer to {@code GET .../snapshot} (package-private: the fuzz test decodes answers with it). */
     static Snapshot snapshotOf(final JsonNode a) {
-        return new Snapshot(a.path("proposalId").asText(), java.util.Base64.getDecoder().decode(a.path("pointer").asText()),
-                java.util.Base64.getDecoder().decode(a.path("blob").asText()));
+        try {
+            return new Snapshot(a.path("proposalId").asText(), java.util.Base64.getDecoder().decode(a.path("pointer").asText()),
+                    java.util.Base64.getDecoder().decode(a.path("blob").asText()));
+        } catch (final IllegalArgumentException e) {
+            throw new BridgeException(200, "BAD_RESPONSE", "the bridge's snapshot answer does not carry its pointer and blob in base64: "
+                    + e.getMessage(), null);
+        }
     }
 
     public List<FactStatus> statuses(final List<String> factIds) {

@@ -345,12 +345,18 @@ public final class DeviceAgent implements AutoCloseable {
 
     /** A snapshot as the bridge relays it, decoded (not yet verified); package-private for the fuzz test. */
     record Relayed(String proposalId, String cid, io.factfleet.schema.snapshot.SnapshotBlob blob, FactEnvelope completion) {
+        /** @throws io.factfleet.core.Snapshots.SnapshotException SNAPSHOT_UNDECODABLE when the pointer, blob or completion does not decode */
         static Relayed of(final BridgeClient.Snapshot s) {
-            final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(s.pointer(),
-                    io.factfleet.schema.snapshot.SnapshotPointer.class);
-            return new Relayed(pointer.getProposalId(), io.factfleet.core.Snapshots.cid(s.blob()),
-                    io.factfleet.core.Canonical.decode(s.blob(), io.factfleet.schema.snapshot.SnapshotBlob.class),
-                    io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class));
+            try {
+                final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(s.pointer(),
+                        io.factfleet.schema.snapshot.SnapshotPointer.class);
+                return new Relayed(pointer.getProposalId(), io.factfleet.core.Snapshots.cid(s.blob()),
+                        io.factfleet.core.Canonical.decode(s.blob(), io.factfleet.schema.snapshot.SnapshotBlob.class),
+                        io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class));
+            } catch (final IllegalArgumentException e) {
+                throw new io.factfleet.core.Snapshots.SnapshotException("SNAPSHOT_UNDECODABLE", "the snapshot " + s.proposalId()
+                        + " the bridge relayed does not decode (" + e.getMessage() + "); it is not used");
+            }
         }
 
         /** Verified from a genesis signed by one of {@code operatorKeys} (a device that starts empty). */
