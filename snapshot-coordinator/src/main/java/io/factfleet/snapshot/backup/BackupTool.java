@@ -172,7 +172,12 @@ public final class BackupTool {
         }
         int n = 0;
         for (final ByteBuffer bytes : contents.getTail()) {
-            final FactEnvelope fact = Canonical.decode(Canonical.array(bytes), FactEnvelope.class);
+            final FactEnvelope fact;
+            try {
+                fact = Canonical.decode(Canonical.array(bytes), FactEnvelope.class);
+            } catch (final IllegalArgumentException e) {
+                throw new BackupException("TAIL_INVALID", "tail fact #" + (n + 1) + " is not a fact: " + e.getMessage(), e);
+            }
             if (!fact.getBody().getAuthorityId().equals(contents.getAuthorityId())) {
                 throw new BackupException("TAIL_INVALID", "tail fact " + Facts.idHex(fact) + " belongs to authority " + fact.getBody().getAuthorityId());
             }
