@@ -145,14 +145,24 @@ public final class BridgeClient {
     /** The latest snapshot, or empty when the authority has none (NO_SNAPSHOT). */
     public java.util.Optional<Snapshot> snapshot() {
         try {
-            final JsonNode a = send("GET", "/v1/authorities/" + authorityId + "/snapshot", new byte[0], null, Duration.ofSeconds(60)).body;
-            return java.util.Optional.of(new Snapshot(a.path("proposalId").asText(), java.util.Base64.getDecoder().decode(a.path("pointer").asText()),
-                    java.util.Base64.getDecoder().decode(a.path("blob").asText())));
+            return java.util.Optional.of(snapshotOf(send("GET", "/v1/authorities/" + authorityId + "/snapshot", new byte[0], null,
+                    Duration.ofSeconds(60)).body));
         } catch (final BridgeException e) {
             if ("NO_SNAPSHOT".equals(e.code())) {
                 return java.util.Optional.empty();
             }
             throw e;
+        }
+    }
+
+    /** The snapshot in the bridge's answer to {@code GET .../snapshot} (package-private: the fuzz test decodes answers with it). */
+    static Snapshot snapshotOf(final JsonNode a) {
+        try {
+            return new Snapshot(a.path("proposalId").asText(), java.util.Base64.getDecoder().decode(a.path("pointer").asText()),
+                    java.util.Base64.getDecoder().decode(a.path("blob").asText()));
+        } catch (final IllegalArgumentException e) {
+            throw new BridgeException(200, "BAD_RESPONSE", "the bridge's snapshot answer does not carry its pointer and blob in base64: "
+                    + e.getMessage(), null);
         }
     }
 
@@ -192,8 +202,13 @@ public final class BridgeClient {
 
     private Answer send(final String method, final String pathWithQuery, final byte[] body, final String contentType, final Duration timeout) {
         final Raw raw = sendRaw(method, pathWithQuery, body, contentType, null, timeout);
+        return new Answer(answer(raw.body()), raw.body().length, raw.authorizationBytes());
+    }
+
+    /** A 2xx answer's JSON body (an empty body is an empty object); package-private for the fuzz test. */
+    static JsonNode answer(final byte[] body) {
         try {
-            return new Answer(raw.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(raw.body()), raw.body().length, raw.authorizationBytes());
+            return body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
         } catch (final IOException e) {
             throw new BridgeException(200, "BAD_RESPONSE", "the bridge answered something that is not JSON", null);
         }

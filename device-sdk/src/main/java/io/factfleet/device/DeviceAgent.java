@@ -312,9 +312,7 @@ public final class DeviceAgent implements AutoCloseable {
                     + "so that it can verify the snapshot and start from it", null);
         }
         final Relayed relayed = Relayed.of(snapshot.get());
-        final io.factfleet.core.SignatureVerifier verifier = io.factfleet.core.SignatureVerifier.bouncyCastle();
-        final io.factfleet.core.Snapshots.Verified verified = io.factfleet.core.Snapshots.verify(relayed.blob(), relayed.cid(),
-                relayed.completion(), new io.factfleet.core.FactAdmission(operatorKeys, verifier), verifier);
+        final io.factfleet.core.Snapshots.Verified verified = relayed.verify(operatorKeys);
         replica.compactTo(relayed.proposalId(), verified.state(), verified.coveredFactIds());
     }
 
@@ -332,8 +330,7 @@ public final class DeviceAgent implements AutoCloseable {
             return false;
         }
         final Relayed relayed = Relayed.of(snapshot.get());
-        final io.factfleet.schema.state.MaintenanceState state = io.factfleet.core.Snapshots.verifyAgainst(relayed.blob(), relayed.cid(),
-                relayed.completion(), replica.state(), io.factfleet.core.SignatureVerifier.bouncyCastle());
+        final io.factfleet.schema.state.MaintenanceState state = relayed.verifyAgainst(replica.state());
         final List<byte[]> covered = new ArrayList<>();
         relayed.blob().getCoveredFactIds().forEach(b -> covered.add(io.factfleet.core.Canonical.array(b)));
         replica.compactTo(relayed.proposalId(), state, covered);
@@ -346,14 +343,31 @@ public final class DeviceAgent implements AutoCloseable {
         return last != null && !last.getProposalId().equals(replica.snapshotProposalId().orElse(null));
     }
 
-    /** A snapshot as the bridge relays it, decoded (not yet verified). */
-    private record Relayed(String proposalId, String cid, io.factfleet.schema.snapshot.SnapshotBlob blob, FactEnvelope completion) {
+    /** A snapshot as the bridge relays it, decoded (not yet verified); package-private for the fuzz test. */
+    record Relayed(String proposalId, String cid, io.factfleet.schema.snapshot.SnapshotBlob blob, FactEnvelope completion) {
+        /** @throws io.factfleet.core.Snapshots.SnapshotException SNAPSHOT_UNDECODABLE when the pointer, blob or completion does not decode */
         static Relayed of(final BridgeClient.Snapshot s) {
-            final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(s.pointer(),
-                    io.factfleet.schema.snapshot.SnapshotPointer.class);
-            return new Relayed(pointer.getProposalId(), io.factfleet.core.Snapshots.cid(s.blob()),
-                    io.factfleet.core.Canonical.decode(s.blob(), io.factfleet.schema.snapshot.SnapshotBlob.class),
-                    io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class));
+            try {
+                final io.factfleet.schema.snapshot.SnapshotPointer pointer = io.factfleet.core.Canonical.decode(s.pointer(),
+                        io.factfleet.schema.snapshot.SnapshotPointer.class);
+                return new Relayed(pointer.getProposalId(), io.factfleet.core.Snapshots.cid(s.blob()),
+                        io.factfleet.core.Canonical.decode(s.blob(), io.factfleet.schema.snapshot.SnapshotBlob.class),
+                        io.factfleet.core.Canonical.decode(io.factfleet.core.Canonical.array(pointer.getCompletion()), FactEnvelope.class));
+            } catch (final IllegalArgumentException e) {
+                throw new io.factfleet.core.Snapshots.SnapshotException("SNAPSHOT_UNDECODABLE", "the snapshot " + s.proposalId()
+                        + " the bridge relayed does not decode (" + e.getMessage() + "); it is not used");
+            }
+        }
+
+        /** Verified from a genesis signed by one of {@code operatorKeys} (a device that starts empty). */
+        io.factfleet.core.Snapshots.Verified verify(final Map<String, byte[]> operatorKeys) {
+            final io.factfleet.core.SignatureVerifier verifier = io.factfleet.core.SignatureVerifier.bouncyCastle();
+            return io.factfleet.core.Snapshots.verify(blob, cid, completion, new io.factfleet.core.FactAdmission(operatorKeys, verifier), verifier);
+        }
+
+        /** Verified against the roster of the replica's own {@code trusted} state; the state to compact to. */
+        io.factfleet.schema.state.MaintenanceState verifyAgainst(final io.factfleet.schema.state.MaintenanceState trusted) {
+            return io.factfleet.core.Snapshots.verifyAgainst(blob, cid, completion, trusted, io.factfleet.core.SignatureVerifier.bouncyCastle());
         }
     }
 

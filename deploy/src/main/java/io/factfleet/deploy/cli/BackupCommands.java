@@ -187,7 +187,7 @@ public final class BackupCommands {
             }
             final FactAdmission admission = new FactAdmission(trusted, SignatureVerifier.bouncyCastle());
             try {
-                final BackupContents contents = Canonical.decode(ArchiveCipher.open(Files.readAllBytes(in), passphrase), BackupContents.class);
+                final BackupContents contents = BackupTool.read(Files.readAllBytes(in), passphrase);
                 if (verifyOnly) {
                     final int tail = BackupTool.verify(contents, admission);
                     out().printf("%s verifies: authority %s, %s, %d tail facts%n", in, contents.getAuthorityId(),

@@ -48,7 +48,8 @@ public final class DeviceAuthenticator {
         }
         final RequestSignatures.Credentials credentials = parsed.get();
         final long now = clock.millis();
-        if (Math.abs(now - credentials.timestampMillis()) > skewMillis) {
+        // Not Math.abs(now - ts) > skew: for ts = now + Long.MIN_VALUE the difference wraps and its absolute value is negative.
+        if (credentials.timestampMillis() < now - skewMillis || credentials.timestampMillis() > now + skewMillis) {
             throw ApiException.of(BridgeError.STALE_REQUEST, "ts " + credentials.timestampMillis() + " is more than " + skewMillis
                     + " ms from the server time " + now + " (" + Instant.ofEpochMilli(now) + "); fix the device clock and sign again")
                     .with("serverTimeMillis", now);

@@ -83,6 +83,16 @@ class DeviceAuthenticatorTest {
     }
 
     @Test
+    void aTimestampWhoseDistanceToTheServerTimeOverflowsIsStale() {
+        // now - ts wraps to Long.MIN_VALUE, and Math.abs(Long.MIN_VALUE) is negative: the skew check let this signed
+        // request through (and its replay-cache entry expired at once, so it could be replayed in that millisecond).
+        final long ts = clock.millis() + Long.MIN_VALUE;
+        assertError(() -> authenticator.authenticate("POST", PATH, header(0, ts, nonce(12)), BODY), BridgeError.STALE_REQUEST);
+        assertError(() -> authenticator.authenticate("POST", PATH, header(0, Long.MAX_VALUE, nonce(13)), BODY), BridgeError.STALE_REQUEST);
+        assertError(() -> authenticator.authenticate("POST", PATH, header(0, Long.MIN_VALUE, nonce(14)), BODY), BridgeError.STALE_REQUEST);
+    }
+
+    @Test
     void aNonceUsedTwiceByTheSameKeyIsAReplayAttributedToTheDevice() {
         final String header = header(2, clock.millis(), nonce(9));
         authenticator.authenticate("POST", PATH, header, BODY);

@@ -135,10 +135,12 @@ public final class Authenticator {
             return Outcome.refused(Refusal.Code.UNKNOWN_OPERATOR, "key " + keyId + " is not in this service's operators file; ask an admin to add "
                     + "your public key (README, Security)", claimed);
         }
-        final long skew = Math.abs(clock.getAsLong() - ts);
-        if (skew > config.requestSkew().toMillis()) {
-            return Outcome.refused(Refusal.Code.STALE_REQUEST, "ts " + ts + " is " + skew + " ms from this service's clock (at most "
-                    + config.requestSkew().toMillis() + " ms); sign with the current time and check the clocks", claimed);
+        final long now = clock.getAsLong();
+        final long maxSkew = config.requestSkew().toMillis();
+        // Not Math.abs(now - ts) > maxSkew: for ts = now + Long.MIN_VALUE the difference wraps and its absolute value is negative.
+        if (ts < now - maxSkew || ts > now + maxSkew) {
+            return Outcome.refused(Refusal.Code.STALE_REQUEST, "ts " + ts + " is more than " + maxSkew + " ms from this service's clock ("
+                    + now + "); sign with the current time and check the clocks", claimed);
         }
         final byte[] message = RequestSignatures.message(RequestSignatures.OPERATOR_CONTEXT, method, pathWithQuery, ts, nonce, body);
         if (!verifier.verify(key.get().publicKey(), message, signature)) {

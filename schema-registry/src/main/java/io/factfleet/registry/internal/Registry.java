@@ -5,7 +5,7 @@ import io.factfleet.registry.client.CompatibilityLevel;
 import io.factfleet.registry.client.RegistryError;
 import io.factfleet.registry.client.SubjectVersion;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
+import org.apache.avro.AvroRuntimeException;
 
 import java.time.Duration;
 import java.util.List;
@@ -237,7 +237,8 @@ public final class Registry implements AutoCloseable {
             + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
     }
 
-    private static Schema parse(final SchemaRequest request) {
+    /** The Avro schema of a request; 42201 when it is not one this registry stores. */
+    static Schema parse(final SchemaRequest request) {
         if (!request.schemaType().equalsIgnoreCase("AVRO")) {
             throw new RegistryApiException(RegistryError.INVALID_SCHEMA, "Schema type " + request.schemaType()
                 + " is not supported; this registry stores AVRO schemas only");
@@ -248,7 +249,9 @@ public final class Registry implements AutoCloseable {
         }
         try {
             return new Schema.Parser().parse(request.schema());
-        } catch (final SchemaParseException | NullPointerException e) {
+        } catch (final AvroRuntimeException | IllegalArgumentException | NullPointerException e) {
+            // SchemaParseException for bad JSON or names, AvroTypeException for an undefined type name or a bad default
+            // (both AvroRuntimeExceptions): every refusal of the parser is an invalid schema, a 422, never a 500.
             throw new RegistryApiException(RegistryError.INVALID_SCHEMA, "Invalid schema: " + e.getMessage(), e);
         }
     }

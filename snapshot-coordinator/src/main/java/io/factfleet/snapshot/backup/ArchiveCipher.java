@@ -37,6 +37,12 @@ public final class ArchiveCipher {
     }
 
     public static byte[] seal(final byte[] contents, final char[] passphrase, final SecureRandom random) {
+        return seal(contents, passphrase, random, MEMORY_KIB, ITERATIONS, PARALLELISM);
+    }
+
+    /** Seals with other key derivation parameters: tests make cheap archives with it (the reader takes them from the header). */
+    static byte[] seal(final byte[] contents, final char[] passphrase, final SecureRandom random, final int memoryKiB, final int iterations,
+                       final int parallelism) {
         if (passphrase.length < 8) {
             throw new BackupException("WEAK_PASSPHRASE", "the passphrase must have at least 8 characters");
         }
@@ -44,9 +50,9 @@ public final class ArchiveCipher {
         final byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(salt);
         random.nextBytes(nonce);
-        final byte[] header = ByteBuffer.allocate(HEADER_BYTES).put(MAGIC).putInt(MEMORY_KIB).putInt(ITERATIONS).putInt(PARALLELISM)
+        final byte[] header = ByteBuffer.allocate(HEADER_BYTES).put(MAGIC).putInt(memoryKiB).putInt(iterations).putInt(parallelism)
                 .put(salt).put(nonce).array();
-        final GCMModeCipher gcm = gcm(true, key(passphrase, salt, MEMORY_KIB, ITERATIONS, PARALLELISM), nonce, header);
+        final GCMModeCipher gcm = gcm(true, key(passphrase, salt, memoryKiB, iterations, parallelism), nonce, header);
         final byte[] out = new byte[gcm.getOutputSize(contents.length)];
         final int n = gcm.processBytes(contents, 0, contents.length, out, 0);
         try {

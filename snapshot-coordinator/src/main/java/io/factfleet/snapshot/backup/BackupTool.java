@@ -126,6 +126,30 @@ public final class BackupTool {
     }
 
     /**
+     * Opens and decodes an archive as {@code factfleet backup restore} reads one.
+     *
+     * @throws BackupException NOT_A_BACKUP, BACKUP_TAMPERED (see {@link ArchiveCipher#open}), or NOT_A_BACKUP when the
+     *                         archive opens but its contents do not decode
+     */
+    public static BackupContents read(final byte[] archive, final char[] passphrase) {
+        return contents(ArchiveCipher.open(archive, passphrase));
+    }
+
+    /**
+     * Decodes an opened archive's contents.
+     *
+     * @throws BackupException NOT_A_BACKUP when the bytes are not backup contents
+     */
+    public static BackupContents contents(final byte[] opened) {
+        try {
+            return Canonical.decode(opened, BackupContents.class);
+        } catch (final IllegalArgumentException e) {
+            throw new BackupException("NOT_A_BACKUP", "the archive opens with the passphrase but does not hold FactFleet backup contents ("
+                    + e.getMessage() + "); nothing was restored", e);
+        }
+    }
+
+    /**
      * Verifies the contents against {@code admission} (the target's operator keys) without writing anything.
      *
      * @return the number of tail facts
@@ -148,7 +172,12 @@ public final class BackupTool {
         }
         int n = 0;
         for (final ByteBuffer bytes : contents.getTail()) {
-            final FactEnvelope fact = Canonical.decode(Canonical.array(bytes), FactEnvelope.class);
+            final FactEnvelope fact;
+            try {
+                fact = Canonical.decode(Canonical.array(bytes), FactEnvelope.class);
+            } catch (final IllegalArgumentException e) {
+                throw new BackupException("TAIL_INVALID", "tail fact #" + (n + 1) + " is not a fact: " + e.getMessage(), e);
+            }
             if (!fact.getBody().getAuthorityId().equals(contents.getAuthorityId())) {
                 throw new BackupException("TAIL_INVALID", "tail fact " + Facts.idHex(fact) + " belongs to authority " + fact.getBody().getAuthorityId());
             }
