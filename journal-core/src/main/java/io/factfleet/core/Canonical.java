@@ -3,10 +3,9 @@ package io.factfleet.core;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.factfleet.schema.io.BoundedDecoder;
 import java.nio.ByteBuffer;
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -55,11 +54,16 @@ public final class Canonical {
         return out.toByteArray();
     }
 
-    /** Decodes bytes written by {@link #bytes} for the given generated class. */
+    /**
+     * Decodes bytes written by {@link #bytes} for the given generated class. The bytes may come from anyone: a length
+     * or count beyond what the bytes hold is refused before anything is allocated ({@link BoundedDecoder}).
+     *
+     * @throws IllegalArgumentException when the bytes are not one such record
+     */
     @SuppressWarnings("unchecked")
     public static <T extends SpecificRecord> T decode(final byte[] bytes, final Class<T> type) {
         final SpecificDatumReader<T> reader = (SpecificDatumReader<T>) READERS.get(type).get();
-        final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, null);
+        final BoundedDecoder decoder = BoundedDecoder.of(bytes);
         try {
             final T value = reader.read(null, decoder);
             if (!decoder.isEnd()) {

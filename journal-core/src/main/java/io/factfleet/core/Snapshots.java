@@ -196,7 +196,7 @@ public final class Snapshots {
         }
         MaintenanceState roster = null;
         for (final ByteBuffer bytes : blob.getRosterFacts()) {
-            final FactEnvelope fact = Canonical.decode(Canonical.array(bytes), FactEnvelope.class);
+            final FactEnvelope fact = undecodableIsRefused(() -> Canonical.decode(Canonical.array(bytes), FactEnvelope.class), "a roster fact");
             final FactAdmission.Decision decision = admission.admit(roster, fact);
             if (decision.admission() instanceof Admission.Rejected rejected) {
                 throw new SnapshotException("ROSTER_CHAIN_INVALID", "roster fact " + Facts.idHex(fact) + " is refused: "
@@ -208,7 +208,7 @@ public final class Snapshots {
         if (roster == null) {
             throw new SnapshotException("ROSTER_CHAIN_INVALID", "the blob carries no roster chain");
         }
-        final MaintenanceState state = stateOf(blob);
+        final MaintenanceState state = undecodableIsRefused(() -> stateOf(blob), "the state");
         if (!roster.getRosterEpochs().equals(state.getRosterEpochs()) || !roster.getRoster().equals(state.getRoster())
                 || !roster.getFormerMembers().equals(state.getFormerMembers()) || !roster.getRetiredAdmins().equals(state.getRetiredAdmins())) {
             throw new SnapshotException("ROSTER_CHAIN_INVALID", "the blob's roster history is not the one its roster chain certifies");
@@ -256,7 +256,16 @@ public final class Snapshots {
         if (!check.valid()) {
             throw new SnapshotException("CERTIFICATE_INVALID", check.describe());
         }
-        return stateOf(blob);
+        return undecodableIsRefused(() -> stateOf(blob), "the state");
+    }
+
+    /** What a blob carries, decoded; a blob from outside whose contents do not decode is a refused snapshot, not a crash. */
+    private static <T> T undecodableIsRefused(final java.util.function.Supplier<T> decode, final String what) {
+        try {
+            return decode.get();
+        } catch (final IllegalArgumentException e) {
+            throw new SnapshotException("BLOB_UNDECODABLE", what + " in the blob does not decode: " + e.getMessage());
+        }
     }
 
     /** A snapshot that cannot be trusted or read; {@link #code()} is stable, the message says what to do. */

@@ -149,6 +149,15 @@ class FactBatchDecoderTest {
     }
 
     @Test
+    void aTinyBatchWhoseArrayClaimsMillionsOfFactsIsUndecodableNotAnOutOfMemoryError() {
+        // FactBatchDecoderFuzzTest's finding: these 29 bytes (after the selector byte) made the bridge allocate for
+        // about 860 million facts and fail with an OutOfMemoryError (a 500 at best, a dead JVM at worst).
+        decoder.decode(BridgeProtocol.FACT_BATCH_AVRO, avroBatch(List.of(wire(fact(1))))); // registers FactBatch as id 2
+        final byte[] body = java.util.Base64.getDecoder().decode("AAAAAALuo6OjBqOjo6OjGRkZGRkZGQIuuv8ZGQ==");
+        assertError(() -> decoder.decode(BridgeProtocol.FACT_BATCH_AVRO, body), BridgeError.UNDECODABLE);
+    }
+
+    @Test
     void anotherContentTypeIsUnsupported() {
         assertError(() -> decoder.decode("text/plain", new byte[0]), BridgeError.UNSUPPORTED_MEDIA_TYPE);
     }

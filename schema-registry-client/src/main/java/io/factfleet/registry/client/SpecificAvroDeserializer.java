@@ -1,10 +1,9 @@
 package io.factfleet.registry.client;
 
+import io.factfleet.schema.io.BoundedDecoder;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
@@ -93,8 +92,8 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         }
         final WireFormat.Frame frame = WireFormat.parse(payload);
         final DatumReader<T> reader = readerFor(frame.schemaId());
-        final BinaryDecoder decoder = DecoderFactory.get()
-            .binaryDecoder(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE, null);
+        // Bounded: a length or item count beyond the payload is undecodable, not an allocation of what it says.
+        final BoundedDecoder decoder = BoundedDecoder.of(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE);
         final T record;
         try {
             record = reader.read(null, decoder);
@@ -106,7 +105,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         }
         final int trailing;
         try {
-            trailing = decoder.isEnd() ? 0 : remaining(decoder);
+            trailing = decoder.remaining();
         } catch (final IOException e) {
             throw new AvroDecodeException(frame.schemaId(), "Cannot check the end of the payload", e);
         }
@@ -169,12 +168,4 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         }
     }
 
-    private static int remaining(final BinaryDecoder decoder) throws IOException {
-        int count = 0;
-        while (!decoder.isEnd()) {
-            decoder.skipFixed(1);
-            count++;
-        }
-        return count;
-    }
 }

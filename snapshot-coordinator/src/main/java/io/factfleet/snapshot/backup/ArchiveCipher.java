@@ -32,6 +32,8 @@ public final class ArchiveCipher {
     static final int MEMORY_KIB = 19 * 1024;
     static final int ITERATIONS = 2;
     static final int PARALLELISM = 1;
+    /** The most memory an archive's header may ask of Argon2: 256 MiB. */
+    static final int MAX_MEMORY_KIB = 256 * 1024;
 
     private ArchiveCipher() {
     }
@@ -72,7 +74,11 @@ public final class ArchiveCipher {
         final int memory = b.getInt();
         final int iterations = b.getInt();
         final int parallelism = b.getInt();
-        if (memory < 8 || memory > 4 * 1024 * 1024 || iterations < 1 || iterations > 100 || parallelism < 1 || parallelism > 64) {
+        // The header is read before anything is authenticated, so what it asks of Argon2 is bounded: at most 256 MiB, and
+        // at most 4 passes' worth of it (the writer asks for 19 MiB and 2 passes). A forged header asking for 4 GiB was an
+        // OutOfMemoryError (found by BackupArchiveFuzzTest), and one asking for many passes would keep a CPU busy for minutes.
+        if (memory < 8 || memory > MAX_MEMORY_KIB || iterations < 1 || iterations > 10 || parallelism < 1 || parallelism > 16
+                || (long) memory * iterations > MAX_MEMORY_KIB * 4L) {
             throw new BackupException("BACKUP_TAMPERED", "the archive's key derivation parameters are out of range; it was changed or damaged");
         }
         final byte[] salt = new byte[SALT_BYTES];

@@ -162,13 +162,26 @@ public final class BackupTool {
         MaintenanceState roster = null;
         if (contents.getPointer() != null) {
             final SnapshotPointer pointer = contents.getPointer();
+            if (contents.getBlob() == null) {
+                throw new BackupException("BLOB_MISSING", "the archive names snapshot " + pointer.getProposalId() + " but holds no blob");
+            }
             final byte[] blobBytes = Canonical.array(contents.getBlob());
             if (!Snapshots.cid(blobBytes).equals(pointer.getBlobCid())) {
                 throw new BackupException("BLOB_MISMATCH", "the archive's blob is not the one its snapshot pointer names");
             }
-            final FactEnvelope completion = Canonical.decode(Canonical.array(pointer.getCompletion()), FactEnvelope.class);
-            roster = Snapshots.verify(Canonical.decode(blobBytes, SnapshotBlob.class), pointer.getBlobCid(), completion, admission,
-                    admission.verifier()).rosterState();
+            final FactEnvelope completion;
+            try {
+                completion = Canonical.decode(Canonical.array(pointer.getCompletion()), FactEnvelope.class);
+            } catch (final IllegalArgumentException e) {
+                throw new BackupException("POINTER_INVALID", "the snapshot pointer's completion is not a fact: " + e.getMessage(), e);
+            }
+            final SnapshotBlob blob;
+            try {
+                blob = Canonical.decode(blobBytes, SnapshotBlob.class);
+            } catch (final IllegalArgumentException e) {
+                throw new BackupException("BLOB_UNDECODABLE", "the archive's blob is not a snapshot blob: " + e.getMessage(), e);
+            }
+            roster = Snapshots.verify(blob, pointer.getBlobCid(), completion, admission, admission.verifier()).rosterState();
         }
         int n = 0;
         for (final ByteBuffer bytes : contents.getTail()) {
