@@ -54,7 +54,7 @@ public final class FactBatchDecoder {
      *                      413 BATCH_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, or 503/502 when the registry fails
      */
     public List<SubmittedFact> decode(final String contentType, final byte[] body) {
-        final String type = contentType == null ? "" : contentType.split(";")[0].strip().toLowerCase(Locale.ROOT);
+        final String type = mediaType(contentType);
         if (type.equals(BridgeProtocol.FACT_BATCH_AVRO)) {
             return decodeAvro(body);
         }
@@ -66,6 +66,15 @@ public final class FactBatchDecoder {
         }
         throw ApiException.of(BridgeError.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType + "' is none of "
                 + BridgeProtocol.FACT_BATCH_AVRO + ", " + BridgeProtocol.FACT_BATCH_CANONICAL_JSON + ", " + BridgeProtocol.JSON);
+    }
+
+    /** The media type of a Content-Type without its parameters, lower case; "" for none (also for ";" alone). */
+    static String mediaType(final String contentType) {
+        if (contentType == null) {
+            return "";
+        }
+        final int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
     }
 
     private List<SubmittedFact> decodeAvro(final byte[] body) {

@@ -162,6 +162,14 @@ class FactBatchDecoderTest {
         assertError(() -> decoder.decode("text/plain", new byte[0]), BridgeError.UNSUPPORTED_MEDIA_TYPE);
     }
 
+    /** Found by FactBatchDecoderFuzzTest: a Content-Type of parameters only (";") was an ArrayIndexOutOfBounds, a 500. */
+    @Test
+    void aContentTypeOfOnlyParametersIsUnsupported() {
+        assertError(() -> decoder.decode(";", new byte[0]), BridgeError.UNSUPPORTED_MEDIA_TYPE);
+        assertError(() -> decoder.decode(" ; charset=utf-8", new byte[0]), BridgeError.UNSUPPORTED_MEDIA_TYPE);
+        assertThat(FactBatchDecoder.mediaType("Application/JSON ; charset=utf-8")).isEqualTo(BridgeProtocol.JSON);
+    }
+
     private static ApiException assertError(final ThrowableAssert.ThrowingCallable call, final BridgeError expected) {
         final ApiException[] caught = new ApiException[1];
         assertThatThrownBy(call).isInstanceOfSatisfying(ApiException.class, e -> {
