@@ -28,7 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Apache Kafka broker in KRaft mode (combined broker and controller, node id 1),
+ * A real Apache Kafka broker in KRaft mode (combined broker and controller, node id 1 unless it is a node of a
+ * {@linkplain Builder#cluster multi-node cluster}),
  * run as a child process from Kafka's own jars on this JVM's classpath: the main class is
  * {@value #KAFKA_MAIN_CLASS}, the storage is formatted by {@value #STORAGE_TOOL_CLASS}, exactly as
  * {@code kafka-storage.sh format} and {@code kafka-server-start.sh} would.
@@ -61,7 +62,7 @@ public final class LocalBroker implements AutoCloseable {
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
     /** Host the broker binds and advertises: it is for this machine only. */
     public static final String HOST = "localhost";
-    private static final int NODE_ID = 1;
+    private static final int DEFAULT_NODE_ID = 1;
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Logger LOG = LoggerFactory.getLogger(LocalBroker.class);
@@ -73,6 +74,11 @@ public final class LocalBroker implements AutoCloseable {
     private final String maxHeap;
     private final Duration startTimeout;
     private final Duration stopTimeout;
+    private final int nodeId;
+    private final String quorumVoters;
+    private final String fixedClusterId;
+    private final int replication;
+    private final Map<String, String> overrides;
 
     private Process process;
     private String clusterId;
@@ -86,6 +92,11 @@ public final class LocalBroker implements AutoCloseable {
         this.maxHeap = builder.maxHeap;
         this.startTimeout = builder.startTimeout;
         this.stopTimeout = builder.stopTimeout;
+        this.nodeId = builder.nodeId;
+        this.quorumVoters = builder.quorumVoters == null ? nodeId + "@" + HOST + ":" + controllerPort : builder.quorumVoters;
+        this.fixedClusterId = builder.clusterId;
+        this.replication = builder.replication;
+        this.overrides = Map.copyOf(builder.overrides);
     }
 
     /** A broker whose configuration, cluster id and data live under {@code home}. */
@@ -101,6 +112,19 @@ public final class LocalBroker implements AutoCloseable {
      *                              answer in time (the message includes the tail of the broker's log)
      */
     public synchronized LocalBroker start() {
+        launch();
+        awaitReady();
+        LOG.info("Kafka broker ready at {} (cluster id {}{})", bootstrapServers(), clusterId,
+                formattedByThisStart ? ", storage formatted now" : ", existing storage");
+        return this;
+    }
+
+    /**
+     * Writes the configuration, formats the storage if it never was, and starts the broker process without waiting for it:
+     * the nodes of a {@linkplain Builder#cluster multi-node cluster} answer only once a quorum of them runs, so they are all
+     * launched first and then {@linkplain #awaitReady() awaited}.
+     */
+    public synchronized LocalBroker launch() {
         if (process != null) {
             throw new IllegalStateException("the broker is already started");
         }
@@ -120,11 +144,31 @@ public final class LocalBroker implements AutoCloseable {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot prepare the broker directory " + home + ": " + e.getMessage(), e);
         }
-        LOG.info("Kafka broker (pid {}) starting on {} with data in {}", process.pid(), bootstrapServers(), logDirs());
-        awaitReady();
-        LOG.info("Kafka broker ready at {} (cluster id {}{})", bootstrapServers(), clusterId,
-                formattedByThisStart ? ", storage formatted now" : ", existing storage");
+        LOG.info("Kafka broker {} (pid {}) starting on {} with data in {}", nodeId, process.pid(), bootstrapServers(), logDirs());
         return this;
+    }
+
+    /**
+     * Kills the broker process at once (SIGKILL: no clean shutdown, as a crash or an OOM killer would) and waits until it
+     * is gone. For failure tests; {@link #start()} or {@link #launch()} starts it again on the same data. Idempotent.
+     */
+    public synchronized void kill() {
+        final Process running = process;
+        if (running == null) {
+            return;
+        }
+        process = null;
+        running.destroyForcibly();
+        try {
+            running.waitFor(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** This node's id ({@code node.id}). */
+    public int nodeId() {
+        return nodeId;
     }
 
     /**
@@ -218,22 +262,25 @@ public final class LocalBroker implements AutoCloseable {
     public Map<String, String> brokerConfig() {
         final Map<String, String> c = new LinkedHashMap<>();
         c.put("process.roles", "broker,controller");
-        c.put("node.id", Integer.toString(NODE_ID));
-        c.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        c.put("node.id", Integer.toString(nodeId));
+        c.put("controller.quorum.voters", quorumVoters);
         c.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
         c.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
         c.put("controller.listener.names", "CONTROLLER");
         c.put("inter.broker.listener.name", "PLAINTEXT");
         c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         c.put("log.dirs", logDirs().toString());
-        // One node: every internal topic has one replica and needs one in sync.
-        c.put("offsets.topic.replication.factor", "1");
-        c.put("transaction.state.log.replication.factor", "1");
-        c.put("transaction.state.log.min.isr", "1");
-        c.put("share.coordinator.state.topic.replication.factor", "1");
-        c.put("share.coordinator.state.topic.min.isr", "1");
-        c.put("default.replication.factor", "1");
-        c.put("min.insync.replicas", "1");
+        // One node: every internal topic has one replica and needs one in sync. A cluster of three: three replicas, two in
+        // sync (Kafka's own system tests' setting), so one node may be down and acks=all writes go on.
+        final String rf = Integer.toString(replication);
+        final String minIsr = Integer.toString(Math.max(1, replication - 1));
+        c.put("offsets.topic.replication.factor", rf);
+        c.put("transaction.state.log.replication.factor", rf);
+        c.put("transaction.state.log.min.isr", minIsr);
+        c.put("share.coordinator.state.topic.replication.factor", rf);
+        c.put("share.coordinator.state.topic.min.isr", minIsr);
+        c.put("default.replication.factor", rf);
+        c.put("min.insync.replicas", minIsr);
         // Fewer internal partitions than Kafka's 50 keep the first start quick on a laptop.
         c.put("offsets.topic.num.partitions", "10");
         c.put("transaction.state.log.num.partitions", "10");
@@ -242,6 +289,7 @@ public final class LocalBroker implements AutoCloseable {
         c.put("auto.create.topics.enable", "false");
         // Kafka's 128 MiB compaction buffer is sized for servers.
         c.put("log.cleaner.dedupe.buffer.size", Long.toString(16L * 1024 * 1024));
+        c.putAll(overrides);
         return c;
     }
 
@@ -302,7 +350,7 @@ public final class LocalBroker implements AutoCloseable {
                 return id;
             }
         }
-        final String id = Uuid.randomUuid().toString();
+        final String id = fixedClusterId != null ? fixedClusterId : Uuid.randomUuid().toString();
         Files.writeString(clusterIdFile(), id + "\n", StandardCharsets.UTF_8);
         return id;
     }
@@ -357,7 +405,15 @@ public final class LocalBroker implements AutoCloseable {
                 .orElse("java");
     }
 
-    private void awaitReady() {
+    /**
+     * Waits until the launched broker answers a {@code DescribeCluster} request.
+     *
+     * @throws BrokerStartException if it exits or does not answer within the start timeout (it is stopped then)
+     */
+    public synchronized void awaitReady() {
+        if (process == null) {
+            throw new IllegalStateException("the broker is not launched");
+        }
         final long deadline = System.nanoTime() + startTimeout.toNanos();
         final Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -448,6 +504,11 @@ public final class LocalBroker implements AutoCloseable {
         private String maxHeap = DEFAULT_MAX_HEAP;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
+        private int nodeId = DEFAULT_NODE_ID;
+        private String quorumVoters;
+        private String clusterId;
+        private int replication = 1;
+        private final Map<String, String> overrides = new LinkedHashMap<>();
 
         private Builder(final Path home) {
             this.home = Objects.requireNonNull(home, "home");
@@ -484,6 +545,26 @@ public final class LocalBroker implements AutoCloseable {
 
         public Builder stopTimeout(final Duration stopTimeout) {
             this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
+            return this;
+        }
+
+        /**
+         * Makes this broker node {@code nodeId} of a multi-node cluster: every node combined broker and controller,
+         * {@code quorumVoters} the {@code controller.quorum.voters} of all (id@host:controllerPort,...), the same
+         * {@code clusterId} for all, internal and default topics with {@code replication} replicas and
+         * {@code max(1, replication - 1)} in sync. Launch every node, then await each ({@link #launch()}, {@link #awaitReady()}).
+         */
+        public Builder cluster(final int nodeId, final String quorumVoters, final String clusterId, final int replication) {
+            this.nodeId = nodeId;
+            this.quorumVoters = Objects.requireNonNull(quorumVoters, "quorumVoters");
+            this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
+            this.replication = replication;
+            return this;
+        }
+
+        /** A broker setting over the ones {@link LocalBroker#brokerConfig()} writes. */
+        public Builder brokerConfig(final String key, final String value) {
+            overrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 

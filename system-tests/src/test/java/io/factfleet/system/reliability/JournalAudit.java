@@ -1,0 +1,86 @@
+package io.factfleet.system.reliability;
+
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.contracts.JournalKey;
+import io.factfleet.core.Reducer;
+import io.factfleet.core.StateDigest;
+import io.factfleet.registry.client.HttpSchemaRegistryClient;
+import io.factfleet.registry.client.SpecificAvroDeserializer;
+import io.factfleet.schema.FactEnvelope;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * What the journal holds, read from the start to its end with {@code read_committed} (what ingest's transactions
+ * committed): how often each journal key occurs, and each authority's facts, reduced by the shared core as a fresh
+ * reducer would.
+ */
+final class JournalAudit {
+    /** Journal key to the number of committed records with it (more than 1 is a duplicate). */
+    final Map<String, Integer> occurrences;
+    /** Authority to its facts, one per distinct key. */
+    final Map<String, List<FactEnvelope>> factsByAuthority;
+
+    private JournalAudit(final Map<String, Integer> occurrences, final Map<String, List<FactEnvelope>> factsByAuthority) {
+        this.occurrences = occurrences;
+        this.factsByAuthority = factsByAuthority;
+    }
+
+    static JournalAudit read(final ReliabilityStack stack) {
+        final Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        final SpecificAvroDeserializer<FactEnvelope> decoder = new SpecificAvroDeserializer<>(
+                new HttpSchemaRegistryClient(stack.operators.registryClient(stack.registryUrl)), FactEnvelope.class);
+        final Map<String, Integer> occurrences = new TreeMap<>();
+        final Map<String, List<FactEnvelope>> facts = new TreeMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(FactFleetTopics.JOURNAL.name(), Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the journal was not read to its end " + end + " within 120 s");
+                }
+                for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.value() == null) {
+                        continue; // a pruned fact (none are pruned in these tests)
+                    }
+                    if (occurrences.merge(r.key(), 1, Integer::sum) == 1) {
+                        facts.computeIfAbsent(JournalKey.authorityOf(r.key()), a -> new ArrayList<>())
+                                .add(decoder.deserialize(FactFleetTopics.JOURNAL.name(), r.value()));
+                    }
+                }
+            }
+        }
+        return new JournalAudit(occurrences, facts);
+    }
+
+    /** Keys in the journal more than once. */
+    Map<String, Integer> duplicates() {
+        return occurrences.entrySet().stream().filter(e -> e.getValue() > 1).collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    /** Per authority, the digest of the state the shared core reduces from the journal's facts: a fresh replay. */
+    Map<String, String> replayedDigests() {
+        final Map<String, String> out = new HashMap<>();
+        factsByAuthority.forEach((a, f) -> out.put(a, StateDigest.hex(Reducer.standard().reduce(a, f))));
+        return out;
+    }
+}

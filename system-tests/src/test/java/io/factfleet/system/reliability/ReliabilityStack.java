@@ -1,0 +1,129 @@
+package io.factfleet.system.reliability;
+
+import io.factfleet.bridge.BridgeConfig;
+import io.factfleet.bridge.EdgeBridgeMain;
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.core.Ed25519Keys;
+import io.factfleet.core.Hashing;
+import io.factfleet.ingest.IngestConfig;
+import io.factfleet.ingest.IngestMain;
+import io.factfleet.reducer.ReducerConfig;
+import io.factfleet.reducer.ReducerMain;
+import io.factfleet.registry.SchemaRegistryMain;
+import io.factfleet.testkit.TestOperators;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * FactFleet as it runs in production, on one machine: three Kafka nodes ({@link ProcessKafkaCluster}), and the schema
+ * registry, two fact-ingest instances, two reducer instances and the edge bridge, each its own JVM started from its
+ * {@code *Main} class with a properties file. Every port is fixed when the stack is built, so a service restarted after a
+ * fault comes back where its peers and clients look for it.
+ */
+final class ReliabilityStack implements AutoCloseable {
+    static final int PARTITIONS = 6;
+    static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+
+    final ProcessKafkaCluster kafka;
+    final TestOperators operators;
+    final Ed25519Keys.SigningKey operator = TestOperators.ADMIN;
+    final ServiceProcess registry;
+    final List<ServiceProcess> ingest = new ArrayList<>();
+    final List<ServiceProcess> reducers = new ArrayList<>();
+    final ServiceProcess bridge;
+    final String registryUrl;
+    final URI bridgeUri;
+    final List<String> reducerUrls = new ArrayList<>();
+
+    ReliabilityStack(final Path dir) {
+        kafka = new ProcessKafkaCluster(dir.resolve("kafka"));
+        operators = TestOperators.create(dir.resolve("operators"));
+        final int[] ports = ProcessKafkaCluster.freePorts(6);
+        registryUrl = "http://127.0.0.1:" + ports[0];
+        final Properties registryProps = operators.serviceProps();
+        registryProps.put("bootstrap.servers", kafka.bootstrapServers());
+        registryProps.put("listeners", registryUrl);
+        registryProps.put("kafkastore.topic.replication.factor", "3");
+        registry = new ServiceProcess("registry", SchemaRegistryMain.class, dir.resolve("registry"), registryProps, URI.create(registryUrl + "/health"));
+        for (int i = 0; i < 2; i++) {
+            final Properties p = streamsProps(dir.resolve("ingest-" + i));
+            p.put(IngestConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
+            p.put(IngestConfig.HTTP_PORT, Integer.toString(ports[1 + i]));
+            p.put(IngestConfig.HTTP_BIND_HOST, "127.0.0.1");
+            ingest.add(new ServiceProcess("ingest-" + i, IngestMain.class, dir.resolve("ingest-" + i), p,
+                    URI.create("http://127.0.0.1:" + ports[1 + i] + "/health")));
+        }
+        for (int i = 0; i < 2; i++) {
+            final Properties p = streamsProps(dir.resolve("reducer-" + i));
+            p.put(ReducerConfig.OPERATOR_KEYS_CONFIG, Hashing.hex(operator.publicKey()));
+            p.put(ReducerConfig.HTTP_PORT_CONFIG, Integer.toString(ports[3 + i]));
+            p.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+            p.put("application.server", "127.0.0.1:" + ports[3 + i]);
+            reducerUrls.add("http://127.0.0.1:" + ports[3 + i]);
+            reducers.add(new ServiceProcess("reducer-" + i, ReducerMain.class, dir.resolve("reducer-" + i), p,
+                    URI.create(reducerUrls.get(i) + "/health")));
+        }
+        final Properties b = operators.bridgeProps();
+        b.put("bootstrap.servers", kafka.bootstrapServers());
+        b.put("schema.registry.url", registryUrl);
+        b.put(BridgeConfig.REDUCER_URL, reducerUrls.get(0));
+        b.put(BridgeConfig.HTTP_PORT, Integer.toString(ports[5]));
+        b.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
+        // The load is a few simulated devices sending steadily; the per-device limits are not what is tested here.
+        b.put(BridgeConfig.RATE_DEVICE_PER_SECOND, "1000");
+        b.put(BridgeConfig.RATE_DEVICE_BURST, "1000");
+        bridgeUri = URI.create("http://127.0.0.1:" + ports[5]);
+        bridge = new ServiceProcess("bridge", EdgeBridgeMain.class, dir.resolve("bridge"), b, URI.create(bridgeUri + "/health"));
+    }
+
+    private Properties streamsProps(final Path dir) {
+        final Properties p = operators.serviceProps();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("schema.registry.url", registryUrl);
+        p.put("state.dir", dir.resolve("state").toString());
+        p.put("num.stream.threads", "1");
+        p.put("replication.factor", "3");
+        p.put("commit.interval.ms", "100");
+        // A killed instance's partitions move after 6 s instead of Kafka's 45 s.
+        p.put("session.timeout.ms", "6000");
+        p.put("heartbeat.interval.ms", "1500");
+        return p;
+    }
+
+    /** Starts Kafka, creates FactFleet's topics (replication 3), then every service, and waits until all are healthy. */
+    ReliabilityStack start() {
+        kafka.start();
+        for (final var topic : FactFleetTopics.all()) {
+            kafka.createTopic(topic.name(), PARTITIONS, topic.configs());
+        }
+        registry.start().awaitHealthy(START_TIMEOUT);
+        ingest.forEach(ServiceProcess::start);
+        reducers.forEach(ServiceProcess::start);
+        ingest.forEach(s -> s.awaitHealthy(START_TIMEOUT));
+        reducers.forEach(s -> s.awaitHealthy(START_TIMEOUT));
+        bridge.start().awaitHealthy(START_TIMEOUT);
+        return this;
+    }
+
+    List<ServiceProcess> services() {
+        return Stream.of(List.of(registry), ingest, reducers, List.of(bridge)).flatMap(List::stream).toList();
+    }
+
+    /** Waits until every service answers its health check (after a fault healed). */
+    void awaitAllHealthy() {
+        services().forEach(s -> s.awaitHealthy(START_TIMEOUT));
+    }
+
+    @Override
+    public void close() {
+        final List<ServiceProcess> all = new ArrayList<>(services());
+        java.util.Collections.reverse(all);
+        all.forEach(ServiceProcess::kill);
+        kafka.close();
+    }
+}
