@@ -24,7 +24,8 @@ import org.apache.kafka.common.config.ConfigException;
  *   <tr><th>property</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code bootstrap.servers}</td><td>{@code localhost:9092}</td><td>Kafka; every other producer / security property passes through</td></tr>
  *   <tr><td>{@code schema.registry.url}</td><td>{@code http://localhost:8081}</td><td>decodes Avro batches, registers the fact schema for JSON bodies</td></tr>
- *   <tr><td>{@value #REDUCER_URL}</td><td>{@value #DEFAULT_REDUCER_URL}</td><td>any reducer instance (it routes to the owner)</td></tr>
+ *   <tr><td>{@value #REDUCER_URL}</td><td>{@value #DEFAULT_REDUCER_URL}</td><td>any reducer instance (it routes to the owner), or
+ *       several, comma-separated: one that cannot be reached is skipped</td></tr>
  *   <tr><td>{@value #HTTP_PORT}</td><td>{@value #DEFAULT_HTTP_PORT}</td><td>plain port, HTTP/1.1 and h2c; 0 = any free port</td></tr>
  *   <tr><td>{@value #HTTP_BIND_HOST}</td><td>{@value #DEFAULT_HTTP_BIND_HOST}</td><td></td></tr>
  *   <tr><td>{@value #TLS_KEYSTORE_PATH}</td><td>(none: no TLS)</td><td>keystore of the server certificate; enables the TLS port (HTTP/1.1 and h2 by ALPN)</td></tr>
@@ -227,9 +228,14 @@ public final class BridgeConfig {
             throw new ConfigException(TLS_KEYSTORE_PASSWORD, null, "is required when " + TLS_KEYSTORE_PATH + " is set");
         }
         try {
-            URI.create(reducerUrl());
+            for (final String url : reducerUrl().split(",")) {
+                if (URI.create(url.strip()).getHost() == null) {
+                    throw new IllegalArgumentException("no host");
+                }
+            }
         } catch (final IllegalArgumentException e) {
-            throw new ConfigException(REDUCER_URL, reducerUrl(), "must be a URL such as " + DEFAULT_REDUCER_URL);
+            throw new ConfigException(REDUCER_URL, reducerUrl(), "must be a URL such as " + DEFAULT_REDUCER_URL
+                    + ", or several, comma-separated");
         }
     }
 

@@ -33,6 +33,14 @@ class BridgeConfigTest {
     }
 
     @Test
+    void severalReducerInstancesAreGivenCommaSeparatedAndABadOneIsRefusedByName() {
+        assertThat(BridgeConfig.of(Map.of(BridgeConfig.REDUCER_URL, "http://r0:8080, http://r1:8080")).reducerUrl())
+                .isEqualTo("http://r0:8080, http://r1:8080");
+        assertThatThrownBy(() -> BridgeConfig.of(Map.of(BridgeConfig.REDUCER_URL, "http://r0:8080,not a url")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(BridgeConfig.REDUCER_URL).hasMessageContaining("comma-separated");
+    }
+
+    @Test
     void theEnvironmentOverridesAFileThroughServiceProperties() {
         final Properties layered = ServiceProperties.load(BridgeConfig.defaults(), null, Map.of("FACTFLEET_BRIDGE_HTTP_PORT", "9100"), Map.of());
 

@@ -71,7 +71,7 @@ final class ReliabilityStack implements AutoCloseable {
         final Properties b = operators.bridgeProps();
         b.put("bootstrap.servers", kafka.bootstrapServers());
         b.put("schema.registry.url", registryUrl);
-        b.put(BridgeConfig.REDUCER_URL, reducerUrls.get(0));
+        b.put(BridgeConfig.REDUCER_URL, String.join(",", reducerUrls));
         b.put(BridgeConfig.HTTP_PORT, Integer.toString(ports[5]));
         b.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
         // The load is a few simulated devices sending steadily; the per-device limits are not what is tested here.
