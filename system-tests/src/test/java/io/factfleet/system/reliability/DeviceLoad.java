@@ -153,8 +153,9 @@ final class DeviceLoad implements AutoCloseable {
                 }
             } catch (final BridgeException e) {
                 count(e.status() + " " + e.code());
-            } catch (final RuntimeException e) {
-                count("exception " + e.getClass().getSimpleName());
+            } catch (final RuntimeException | Error e) {
+                // Counted, never thrown: an exception would end this device's periodic turns without a word.
+                count("exception " + e);
             }
         }
     }

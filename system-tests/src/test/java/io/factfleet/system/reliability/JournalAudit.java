@@ -7,6 +7,7 @@ import io.factfleet.core.StateDigest;
 import io.factfleet.registry.client.HttpSchemaRegistryClient;
 import io.factfleet.registry.client.SpecificAvroDeserializer;
 import io.factfleet.schema.FactEnvelope;
+import io.factfleet.schema.ingest.RejectedFact;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,22 +34,47 @@ final class JournalAudit {
     /** Authority to its facts, one per distinct key. */
     final Map<String, List<FactEnvelope>> factsByAuthority;
 
-    private JournalAudit(final Map<String, Integer> occurrences, final Map<String, List<FactEnvelope>> factsByAuthority) {
+    /** Journal key to the reason ingest gave for refusing it (the dead-letter topic), for facts it refused. */
+    final Map<String, String> rejected;
+
+    private JournalAudit(final Map<String, Integer> occurrences, final Map<String, List<FactEnvelope>> factsByAuthority,
+                         final Map<String, String> rejected) {
         this.occurrences = occurrences;
         this.factsByAuthority = factsByAuthority;
+        this.rejected = rejected;
     }
 
     static JournalAudit read(final ReliabilityStack stack) {
+        final Map<String, Integer> occurrences = new TreeMap<>();
+        final Map<String, List<FactEnvelope>> facts = new TreeMap<>();
+        final HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.operators.registryClient(stack.registryUrl));
+        final SpecificAvroDeserializer<FactEnvelope> decoder = new SpecificAvroDeserializer<>(registry, FactEnvelope.class);
+        readToEnd(stack, FactFleetTopics.JOURNAL.name(), r -> {
+            if (r.value() == null) {
+                return; // a pruned fact (none are pruned in these tests)
+            }
+            if (occurrences.merge(r.key(), 1, Integer::sum) == 1) {
+                facts.computeIfAbsent(JournalKey.authorityOf(r.key()), a -> new ArrayList<>())
+                        .add(decoder.deserialize(FactFleetTopics.JOURNAL.name(), r.value()));
+            }
+        });
+        final Map<String, String> rejected = new TreeMap<>();
+        final SpecificAvroDeserializer<RejectedFact> rejections = new SpecificAvroDeserializer<>(registry, RejectedFact.class);
+        readToEnd(stack, FactFleetTopics.REJECTED.name(), r -> {
+            final RejectedFact f = rejections.deserialize(FactFleetTopics.REJECTED.name(), r.value());
+            rejected.put(f.getAuthorityId() + "/" + f.getFactId(), f.getReasonCode() + ": " + f.getMessage());
+        });
+        return new JournalAudit(occurrences, facts, rejected);
+    }
+
+    private static void readToEnd(final ReliabilityStack stack, final String topic,
+                                  final java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
         final Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        final SpecificAvroDeserializer<FactEnvelope> decoder = new SpecificAvroDeserializer<>(
-                new HttpSchemaRegistryClient(stack.operators.registryClient(stack.registryUrl)), FactEnvelope.class);
-        final Map<String, Integer> occurrences = new TreeMap<>();
-        final Map<String, List<FactEnvelope>> facts = new TreeMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(FactFleetTopics.JOURNAL.name(), Duration.ofSeconds(30)).stream()
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -56,20 +82,11 @@ final class JournalAudit {
             final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the journal was not read to its end " + end + " within 120 s");
+                    throw new AssertionError(topic + " was not read to its end " + end + " within 120 s");
                 }
-                for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.value() == null) {
-                        continue; // a pruned fact (none are pruned in these tests)
-                    }
-                    if (occurrences.merge(r.key(), 1, Integer::sum) == 1) {
-                        facts.computeIfAbsent(JournalKey.authorityOf(r.key()), a -> new ArrayList<>())
-                                .add(decoder.deserialize(FactFleetTopics.JOURNAL.name(), r.value()));
-                    }
-                }
+                consumer.poll(Duration.ofMillis(500)).forEach(each);
             }
         }
-        return new JournalAudit(occurrences, facts);
     }
 
     /** Keys in the journal more than once. */

@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +41,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 12's failure harness: FactFleet as separate processes on three Kafka nodes ({@link ReliabilityStack}) under a steady
@@ -67,8 +65,8 @@ class ReliabilityIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Map<String, ObjectNode> RESULTS = new TreeMap<>();
 
-    @TempDir
-    static Path dir;
+    /** Under target, not a temporary directory: the services' logs stay for a look after a failure. */
+    private static final Path dir = Path.of("target", "reliability-stack").toAbsolutePath();
     private static ReliabilityStack stack;
     private static DeviceLoad load;
     private static BridgeClient probe;
@@ -77,6 +75,7 @@ class ReliabilityIT {
 
     @BeforeAll
     static void startTheStackUnderLoad() throws Exception {
+        deleteRecursively(dir);
         stack = new ReliabilityStack(dir).start();
         for (int a = 0; a < 3; a++) {
             AUTHORITIES.add(AuthorityGenesis.generate("site-" + a, 4, 2));
@@ -99,8 +98,8 @@ class ReliabilityIT {
             stack.close();
         }
         final Path out = Path.of(System.getProperty("reliability.results", "target/reliability.json"));
-        final ObjectNode root = Files.exists(out) ? (ObjectNode) JSON.readTree(out.toFile()) : JSON.createObjectNode();
-        final ObjectNode faults = root.has("faults") ? (ObjectNode) root.get("faults") : root.putObject("faults");
+        final ObjectNode root = JSON.createObjectNode();
+        final ObjectNode faults = root.putObject("faults");
         RESULTS.forEach(faults::set);
         root.put("trials_per_fault", TRIALS);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -114,6 +113,16 @@ class ReliabilityIT {
         run("broker_sigkill", trial -> {
             final LocalBroker broker = stack.kafka.node(notTheController(trial));
             broker.kill();
+            holdFault();
+            return () -> restart(broker);
+        });
+    }
+
+    @Test
+    void brokerRestartedCleanly() throws Exception {
+        run("broker_clean_restart", trial -> {
+            final LocalBroker broker = stack.kafka.node(notTheController(trial));
+            broker.stop(); // SIGTERM: Kafka's controlled shutdown moves its leaders first
             holdFault();
             return () -> restart(broker);
         });
@@ -161,6 +170,21 @@ class ReliabilityIT {
     }
 
     @Test
+    void ingestInstanceRestartedCleanly() throws Exception {
+        run("ingest_clean_restart", trial -> stop(stack.ingest.get(trial % 2)));
+    }
+
+    @Test
+    void reducerInstanceRestartedCleanly() throws Exception {
+        run("reducer_clean_restart", trial -> stop(stack.reducers.get(trial % 2)));
+    }
+
+    @Test
+    void bridgeRestartedCleanly() throws Exception {
+        run("bridge_clean_restart", trial -> stop(stack.bridge));
+    }
+
+    @Test
     void reducerInstanceKilled() throws Exception {
         run("reducer_sigkill", trial -> kill(stack.reducers.get(trial % 2)));
     }
@@ -194,6 +218,13 @@ class ReliabilityIT {
 
     private static Heal kill(final ServiceProcess service) {
         service.kill();
+        holdFault();
+        return () -> service.start().awaitHealthy(ReliabilityStack.START_TIMEOUT);
+    }
+
+    /** SIGTERM: the service's shutdown hook closes it (Kafka Streams commits and leaves the group). */
+    private static Heal stop(final ServiceProcess service) {
+        service.stop();
         holdFault();
         return () -> service.start().awaitHealthy(ReliabilityStack.START_TIMEOUT);
     }
@@ -263,7 +294,17 @@ class ReliabilityIT {
         }
     }
 
-    private record Check(int acknowledged, Set<String> lost, Map<String, Integer> duplicated, Map<String, String> digestMismatches) {
+    private record Check(int acknowledged, Map<String, String> lost, Map<String, Integer> duplicated, Map<String, String> digestMismatches) {
+    }
+
+    private static void deleteRecursively(final Path path) throws java.io.IOException {
+        if (Files.exists(path)) {
+            try (var walk = Files.walk(path)) {
+                for (final Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     /** The checks of the class comment, once the load is drained. */
@@ -271,10 +312,18 @@ class ReliabilityIT {
         final Set<String> acknowledged = load.acknowledged();
         final JournalAudit[] journal = new JournalAudit[1];
         final Map<String, String> mismatches = new TreeMap<>();
-        // The reducers may still be folding the last facts: wait until they have all of them, then compare.
+        final Map<String, String> lost = new TreeMap<>();
+        // Ingest and the reducers may still be working through the last facts: wait until the journal holds every
+        // acknowledged fact and the reducers have all of it, then compare. What is still missing then is lost.
         try {
-            Await.until("every reducer instance has reduced the whole journal", Duration.ofSeconds(90), () -> {
+            Await.until("the journal holds every acknowledged fact and every reducer instance has reduced it", Duration.ofSeconds(90), () -> {
                 journal[0] = JournalAudit.read(stack);
+                lost.clear();
+                for (final String key : acknowledged) {
+                    if (!journal[0].occurrences.containsKey(key)) {
+                        lost.put(key, journal[0].rejected.getOrDefault(key, "neither in the journal nor refused by ingest"));
+                    }
+                }
                 mismatches.clear();
                 final Map<String, String> replayed = journal[0].replayedDigests();
                 for (final String reducer : stack.reducerUrls) {
@@ -288,23 +337,24 @@ class ReliabilityIT {
                         }
                     }
                 }
-                return mismatches.isEmpty();
+                return lost.isEmpty() && mismatches.isEmpty();
             });
         } catch (final AssertionError timedOut) {
             if (journal[0] == null) {
                 throw timedOut;
             }
         }
-        final Set<String> lost = new HashSet<>(acknowledged);
-        lost.removeAll(journal[0].occurrences.keySet());
-        return new Check(acknowledged.size(), lost, journal[0].duplicates(), Map.copyOf(mismatches));
+        return new Check(acknowledged.size(), Map.copyOf(lost), journal[0].duplicates(), Map.copyOf(mismatches));
     }
 
     /** Waits until the devices' acknowledged facts grew by {@code facts}. */
     private static void awaitProgress(final int facts) {
         final int target = load.acknowledgedCount() + facts;
-        Await.until("the bridge acknowledges " + facts + " more facts (answers so far: " + load.answers() + ")", Duration.ofSeconds(120),
-                () -> load.acknowledgedCount() >= target);
+        try {
+            Await.until("the bridge acknowledges " + facts + " more facts", Duration.ofSeconds(120), () -> load.acknowledgedCount() >= target);
+        } catch (final AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the bridge's answers so far: " + load.answers(), e);
+        }
     }
 
     /** Sends one new fact (again and again until the bridge accepts it), then waits until the reducer has it. */
