@@ -20,6 +20,8 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the device's decoder of the snapshot the bridge relays ({@code GET /v1/authorities/{a}/snapshot}): the JSON
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * <p>Contract: a verified snapshot, a {@link BridgeException} (what {@code DeviceAgent.sync} documents: its caller
  * retries) or a {@link Snapshots.SnapshotException} (the snapshot is refused). Anything else is a finding.
  */
+@ExtendWith(FuzzStats.class)
 class RelayedSnapshotFuzzTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final FuzzFixtures.Snapshot SNAPSHOT = FuzzFixtures.snapshot(FuzzFixtures.authority("fuzz-site", 3, 2), 4);
@@ -44,6 +47,7 @@ class RelayedSnapshotFuzzTest {
 
     @FuzzTest
     void decode(final byte[] input) {
+        FuzzStats.executed(RelayedSnapshotFuzzTest.class);
         if (input.length == 0) {
             return;
         }

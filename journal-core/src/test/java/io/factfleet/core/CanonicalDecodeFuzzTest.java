@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes {@link Canonical#decode} for every record type that reaches it from outside the process: facts
@@ -28,12 +29,14 @@ import org.junit.jupiter.api.Test;
  * <p>Contract: a value, or {@link IllegalArgumentException} (what every caller catches and turns into a
  * rejection); never another exception, an error, or a value that does not survive re-encoding.
  */
+@ExtendWith(FuzzStats.class)
 class CanonicalDecodeFuzzTest {
     static final List<Class<? extends SpecificRecord>> TYPES = List.of(FactEnvelope.class, SnapshotPointer.class, SnapshotBlob.class,
             BlobChunk.class, SyncAnswer.class, RosterBatchChange.class, UpgradeProposed.class, BackupContents.class, MaintenanceState.class);
 
     @FuzzTest
     void decode(final byte[] input) {
+        FuzzStats.executed(CanonicalDecodeFuzzTest.class);
         if (input.length == 0) {
             return;
         }

@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the parser and checker of the devices' signed-request {@code Authorization} header
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * {@link ApiException} that the HTTP layer answers as 401 (UNAUTHENTICATED, STALE_REQUEST) or, wrapped in an
  * {@link DeviceAuthenticator.AttributedException}, REPLAYED_REQUEST. Anything else is a finding.
  */
+@ExtendWith(FuzzStats.class)
 class DeviceAuthenticatorFuzzTest {
     static final long SKEW = 300_000;
     static final String METHOD = "POST";
@@ -45,6 +48,7 @@ class DeviceAuthenticatorFuzzTest {
 
     @FuzzTest
     void authenticate(final byte[] input) {
+        FuzzStats.executed(DeviceAuthenticatorFuzzTest.class);
         final String header = new String(input, StandardCharsets.UTF_8);
         final Optional<RequestSignatures.Credentials> parsed = RequestSignatures.parse(header);
         parsed.ifPresent(c -> {

@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the bridge's submission decoder with all three content types: the Avro {@code FactBatch} in the wire
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * UNSUPPORTED_MEDIA_TYPE). Anything else would reach the catch-all and be a 500 INTERNAL_ERROR: a finding. Each
  * decoded fact's wire bytes must decode to that fact again (what the bridge produces is what ingest reads).
  */
+@ExtendWith(FuzzStats.class)
 class FactBatchDecoderFuzzTest {
     static final String[] TYPES = {BridgeProtocol.FACT_BATCH_AVRO, BridgeProtocol.FACT_BATCH_CANONICAL_JSON, BridgeProtocol.JSON};
     static final Set<BridgeError> REFUSALS = EnumSet.of(BridgeError.MALFORMED_JSON, BridgeError.MALFORMED_WIRE_FORMAT,
@@ -56,6 +59,7 @@ class FactBatchDecoderFuzzTest {
 
     @FuzzTest
     void decode(final byte[] input) {
+        FuzzStats.executed(FactBatchDecoderFuzzTest.class);
         if (input.length == 0) {
             return;
         }

@@ -33,6 +33,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the operators' {@code Authorization} header parser ({@link Authenticator}) in all three schemes: the
@@ -43,6 +45,7 @@ import org.junit.jupiter.api.Test;
  * code (which {@code OperatorAuth} answers with {@code WWW-Authenticate}). An exception would reach the service's
  * catch-all as a 500: a finding.
  */
+@ExtendWith(FuzzStats.class)
 class AuthenticatorFuzzTest {
     static final String METHOD = "PUT";
     static final String PATH = "/config";
@@ -93,6 +96,7 @@ class AuthenticatorFuzzTest {
 
     @FuzzTest
     void authenticate(final byte[] input) {
+        FuzzStats.executed(AuthenticatorFuzzTest.class);
         final Authenticator.Outcome outcome = AUTHENTICATOR.authenticate(METHOD, PATH, new String(input, StandardCharsets.UTF_8), BODY);
         assertThat(outcome.caller().isPresent()).as("a caller or a refusal, not both").isNotEqualTo(outcome.refusal().isPresent());
         outcome.refusal().ifPresent(r -> assertThat(r.status()).isEqualTo(401));

@@ -15,6 +15,8 @@ import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the Confluent wire-format deserializer ({@link WireFormat#parse} and {@link SpecificAvroDeserializer})
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * {@link UnknownSchemaIdException} or {@link AvroDecodeException}, which the bridge maps to 400s and the stream
  * processors to dead letters. Any other exception or error is a finding.
  */
+@ExtendWith(FuzzStats.class)
 class SpecificAvroDeserializerFuzzTest {
     static final InMemorySchemaRegistryClient REGISTRY = new InMemorySchemaRegistryClient();
     static final Schema NEWER_BATCH = new Schema.Parser().parse("""
@@ -48,6 +51,7 @@ class SpecificAvroDeserializerFuzzTest {
 
     @FuzzTest
     void deserialize(final byte[] input) {
+        FuzzStats.executed(SpecificAvroDeserializerFuzzTest.class);
         if (input.length == 0) {
             return;
         }

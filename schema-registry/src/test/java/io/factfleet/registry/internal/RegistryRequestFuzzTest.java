@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes what the schema registry decodes from a request: the JSON bodies of {@code POST /subjects/{s}/versions},
@@ -27,11 +29,13 @@ import org.junit.jupiter.api.Test;
  * also parse again from the text the registry stores (its {@code toString}), or the store topic would hold a record
  * that every registry instance fails to read.
  */
+@ExtendWith(FuzzStats.class)
 class RegistryRequestFuzzTest {
     static final List<Schema> EXISTING = List.of(FactEnvelope.getClassSchema(), FactBatch.getClassSchema());
 
     @FuzzTest
     void decode(final byte[] input) {
+        FuzzStats.executed(RegistryRequestFuzzTest.class);
         if (input.length == 0) {
             return;
         }

@@ -11,6 +11,8 @@ import java.security.SecureRandom;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the backup archive reader from the first byte of the file: {@link ArchiveCipher#open} (magic, key
@@ -22,9 +24,11 @@ import org.junit.jupiter.api.Test;
  * which the command prints as a refusal; any other exception or error (an OutOfMemoryError from a key derivation
  * parameter, say) is a finding.
  */
+@ExtendWith(FuzzStats.class)
 class BackupArchiveFuzzTest {
     @FuzzTest
     void open(final byte[] archive) {
+        FuzzStats.executed(BackupArchiveFuzzTest.class);
         try {
             final BackupContents contents = BackupTool.read(archive, BackupFuzzInputs.PASSPHRASE);
             assertThat(BackupTool.verify(contents, BackupFuzzInputs.ADMISSION)).isEqualTo(contents.getTail().size());

@@ -10,6 +10,8 @@ import io.factfleet.schema.snapshot.BackupContents;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import io.factfleet.core.FuzzStats;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzes the backup archive reader past its encryption: the opened contents of an archive (what an operator restores
@@ -19,9 +21,11 @@ import org.junit.jupiter.api.Test;
  * <p>Contract: the restore command catches {@link BackupException} and {@link Snapshots.SnapshotException} and
  * prints their code; any other exception is a stack trace instead of a refusal: a finding.
  */
+@ExtendWith(FuzzStats.class)
 class BackupContentsFuzzTest {
     @FuzzTest
     void verify(final byte[] plaintext) {
+        FuzzStats.executed(BackupContentsFuzzTest.class);
         try {
             final BackupContents contents = BackupTool.contents(plaintext);
             final int tail = BackupTool.verify(contents, BackupFuzzInputs.ADMISSION);

@@ -31,12 +31,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class DeviceLoad implements AutoCloseable {
     private static final int BATCH = 3;
-    private static final Duration TURN = Duration.ofMillis(250);
+    /** How often each device sends: {@code reliability.device.turn.ms}, 1 s in the test command, 250 ms with -Preliability. */
+    private static final Duration TURN = Duration.ofMillis(Long.getLong("reliability.device.turn.ms", 1000));
 
     private final List<Device> devices = new ArrayList<>();
     private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
     private final Map<String, String> rejections = new ConcurrentHashMap<>();
+    /** Journal key to the device that made the fact and its number in that device's sequence. */
+    private final Map<String, Made> made = new ConcurrentHashMap<>();
     private final ScheduledExecutorService turns;
     private volatile boolean producing;
 
@@ -56,7 +59,7 @@ final class DeviceLoad implements AutoCloseable {
         });
     }
 
-    /** Starts sending: every device takes a turn every 250 ms, making {@value #BATCH} new facts while its outbox is short. */
+    /** Starts sending: every device takes a turn every {@link #TURN}, making {@value #BATCH} new facts while its outbox is short. */
     DeviceLoad start() {
         producing = true;
         for (final Device device : devices) {
@@ -82,6 +85,20 @@ final class DeviceLoad implements AutoCloseable {
 
     int acknowledgedCount() {
         return acknowledged.size();
+    }
+
+    /** Acknowledged facts of one authority. */
+    int acknowledgedCount(final String authorityId) {
+        return (int) acknowledged.stream().filter(k -> JournalKey.authorityOf(k).equals(authorityId)).count();
+    }
+
+    /** A fact's maker: the device and the fact's place in the order the device made its facts. */
+    record Made(String deviceId, long sequence) {
+    }
+
+    /** Journal key to who made the fact and when in its order, for every fact made so far. */
+    Map<String, Made> made() {
+        return Map.copyOf(made);
     }
 
     /** Count of answers by "status code" (200 ACCEPTED, 503 KAFKA_UNAVAILABLE, 0 UNREACHABLE, ...). */
@@ -128,7 +145,9 @@ final class DeviceLoad implements AutoCloseable {
                         final long n = next++;
                         final FactEnvelope fact = signer.journalEntry(0, (signer.deviceId() + "/" + n).getBytes(StandardCharsets.UTF_8),
                                 Long.toString(n).getBytes(StandardCharsets.UTF_8));
-                        outbox.put(JournalKey.of(signer.authorityId(), Facts.idHex(fact)), fact);
+                        final String key = JournalKey.of(signer.authorityId(), Facts.idHex(fact));
+                        made.put(key, new Made(signer.authorityId() + "/" + signer.deviceId(), n));
+                        outbox.put(key, fact);
                     }
                 }
                 if (outbox.isEmpty()) {

@@ -34,12 +34,16 @@ final class JournalAudit {
     /** Authority to its facts, one per distinct key. */
     final Map<String, List<FactEnvelope>> factsByAuthority;
 
+    /** Journal key to the offset of its first committed record (an authority's facts share one partition). */
+    final Map<String, Long> offsets;
+
     /** Journal key to the reason ingest gave for refusing it (the dead-letter topic), for facts it refused. */
     final Map<String, String> rejected;
 
-    private JournalAudit(final Map<String, Integer> occurrences, final Map<String, List<FactEnvelope>> factsByAuthority,
-                         final Map<String, String> rejected) {
+    private JournalAudit(final Map<String, Integer> occurrences, final Map<String, Long> offsets,
+                         final Map<String, List<FactEnvelope>> factsByAuthority, final Map<String, String> rejected) {
         this.occurrences = occurrences;
+        this.offsets = offsets;
         this.factsByAuthority = factsByAuthority;
         this.rejected = rejected;
     }
@@ -47,13 +51,15 @@ final class JournalAudit {
     static JournalAudit read(final ReliabilityStack stack) {
         final Map<String, Integer> occurrences = new TreeMap<>();
         final Map<String, List<FactEnvelope>> facts = new TreeMap<>();
+        final Map<String, Long> offsets = new HashMap<>();
         final HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.operators.registryClient(stack.registryUrl));
         final SpecificAvroDeserializer<FactEnvelope> decoder = new SpecificAvroDeserializer<>(registry, FactEnvelope.class);
         readToEnd(stack, FactFleetTopics.JOURNAL.name(), r -> {
             if (r.value() == null) {
-                return; // a pruned fact (none are pruned in these tests)
+                return; // a fact pruned by a snapshot: its record stays until compaction (the journal rolls segments hourly)
             }
             if (occurrences.merge(r.key(), 1, Integer::sum) == 1) {
+                offsets.put(r.key(), r.offset());
                 facts.computeIfAbsent(JournalKey.authorityOf(r.key()), a -> new ArrayList<>())
                         .add(decoder.deserialize(FactFleetTopics.JOURNAL.name(), r.value()));
             }
@@ -64,7 +70,7 @@ final class JournalAudit {
             final RejectedFact f = rejections.deserialize(FactFleetTopics.REJECTED.name(), r.value());
             rejected.put(f.getAuthorityId() + "/" + f.getFactId(), f.getReasonCode() + ": " + f.getMessage());
         });
-        return new JournalAudit(occurrences, facts, rejected);
+        return new JournalAudit(occurrences, offsets, facts, rejected);
     }
 
     private static void readToEnd(final ReliabilityStack stack, final String topic,

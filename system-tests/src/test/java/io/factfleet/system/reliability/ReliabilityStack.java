@@ -9,7 +9,11 @@ import io.factfleet.ingest.IngestConfig;
 import io.factfleet.ingest.IngestMain;
 import io.factfleet.reducer.ReducerConfig;
 import io.factfleet.reducer.ReducerMain;
+import io.factfleet.ota.OtaConfig;
+import io.factfleet.ota.OtaMain;
 import io.factfleet.registry.SchemaRegistryMain;
+import io.factfleet.snapshot.SnapshotConfig;
+import io.factfleet.snapshot.SnapshotMain;
 import io.factfleet.testkit.TestOperators;
 import java.net.URI;
 import java.nio.file.Path;
@@ -21,8 +25,9 @@ import java.util.stream.Stream;
 
 /**
  * FactFleet as it runs in production, on one machine: three Kafka nodes ({@link ProcessKafkaCluster}), and the schema
- * registry, two fact-ingest instances, two reducer instances and the edge bridge, each its own JVM started from its
- * {@code *Main} class with a properties file. Every port is fixed when the stack is built, so a service restarted after a
+ * registry, two instances each of fact-ingest, the reducer, the snapshot coordinator and the OTA coordinator, and the edge
+ * bridge, each its own JVM started from its {@code *Main} class with a properties file. The coordinators sign with the
+ * admin keys of the key ring file they are given. Every port is fixed when the stack is built, so a service restarted after a
  * fault comes back where its peers and clients look for it.
  */
 final class ReliabilityStack implements AutoCloseable {
@@ -35,15 +40,19 @@ final class ReliabilityStack implements AutoCloseable {
     final ServiceProcess registry;
     final List<ServiceProcess> ingest = new ArrayList<>();
     final List<ServiceProcess> reducers = new ArrayList<>();
+    final List<ServiceProcess> snapshots = new ArrayList<>();
+    final List<ServiceProcess> otas = new ArrayList<>();
+    final List<String> snapshotUrls = new ArrayList<>();
+    final List<String> otaUrls = new ArrayList<>();
     final ServiceProcess bridge;
     final String registryUrl;
     final URI bridgeUri;
     final List<String> reducerUrls = new ArrayList<>();
 
-    ReliabilityStack(final Path dir) {
+    ReliabilityStack(final Path dir, final Path adminKeyRing) {
         kafka = new ProcessKafkaCluster(dir.resolve("kafka"));
         operators = TestOperators.create(dir.resolve("operators"));
-        final int[] ports = ProcessKafkaCluster.freePorts(6);
+        final int[] ports = ProcessKafkaCluster.freePorts(10);
         registryUrl = "http://127.0.0.1:" + ports[0];
         final Properties registryProps = operators.serviceProps();
         registryProps.put("bootstrap.servers", kafka.bootstrapServers());
@@ -68,6 +77,30 @@ final class ReliabilityStack implements AutoCloseable {
             reducers.add(new ServiceProcess("reducer-" + i, ReducerMain.class, dir.resolve("reducer-" + i), p,
                     URI.create(reducerUrls.get(i) + "/health")));
         }
+        for (int i = 0; i < 2; i++) {
+            final int port = ports[6 + i];
+            final Properties p = streamsProps(dir.resolve("snapshot-" + i));
+            p.put(SnapshotConfig.OPERATOR_KEYS, Hashing.hex(operator.publicKey()));
+            p.put(SnapshotConfig.ADMIN_KEYS, adminKeyRing.toString());
+            p.put(SnapshotConfig.HTTP_PORT, Integer.toString(port));
+            p.put(SnapshotConfig.HTTP_BIND_HOST, "127.0.0.1");
+            // A proposal stays open through the longest fault (all brokers down and back), not aborted by the clock.
+            p.put(SnapshotConfig.TIMEOUT_MS, "300000");
+            p.put("application.server", "127.0.0.1:" + port);
+            snapshotUrls.add("http://127.0.0.1:" + port);
+            snapshots.add(new ServiceProcess("snapshot-" + i, SnapshotMain.class, dir.resolve("snapshot-" + i), p,
+                    URI.create(snapshotUrls.get(i) + "/health")));
+        }
+        for (int i = 0; i < 2; i++) {
+            final int port = ports[8 + i];
+            final Properties p = streamsProps(dir.resolve("ota-" + i));
+            p.put(OtaConfig.ADMIN_KEYS_CONFIG, adminKeyRing.toString());
+            p.put(OtaConfig.HTTP_PORT_CONFIG, Integer.toString(port));
+            p.put(OtaConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+            p.put("application.server", "127.0.0.1:" + port);
+            otaUrls.add("http://127.0.0.1:" + port);
+            otas.add(new ServiceProcess("ota-" + i, OtaMain.class, dir.resolve("ota-" + i), p, URI.create(otaUrls.get(i) + "/health")));
+        }
         final Properties b = operators.bridgeProps();
         b.put("bootstrap.servers", kafka.bootstrapServers());
         b.put("schema.registry.url", registryUrl);
@@ -88,10 +121,11 @@ final class ReliabilityStack implements AutoCloseable {
         p.put("state.dir", dir.resolve("state").toString());
         p.put("num.stream.threads", "1");
         p.put("replication.factor", "3");
-        p.put("commit.interval.ms", "100");
-        // A killed instance's partitions move after 6 s instead of Kafka's 45 s.
-        p.put("session.timeout.ms", "6000");
-        p.put("heartbeat.interval.ms", "1500");
+        // Eight Streams applications share two cores with three brokers: commit (a transaction each) five times a second.
+        p.put("commit.interval.ms", "200");
+        // A killed instance's partitions move after 4 s instead of Kafka's 45 s.
+        p.put("session.timeout.ms", "4000");
+        p.put("heartbeat.interval.ms", "1000");
         return p;
     }
 
@@ -102,16 +136,15 @@ final class ReliabilityStack implements AutoCloseable {
             kafka.createTopic(topic.name(), PARTITIONS, topic.configs());
         }
         registry.start().awaitHealthy(START_TIMEOUT);
-        ingest.forEach(ServiceProcess::start);
-        reducers.forEach(ServiceProcess::start);
-        ingest.forEach(s -> s.awaitHealthy(START_TIMEOUT));
-        reducers.forEach(s -> s.awaitHealthy(START_TIMEOUT));
+        final List<ServiceProcess> streams = Stream.of(ingest, reducers, snapshots, otas).flatMap(List::stream).toList();
+        streams.forEach(ServiceProcess::start);
+        streams.forEach(s -> s.awaitHealthy(START_TIMEOUT));
         bridge.start().awaitHealthy(START_TIMEOUT);
         return this;
     }
 
     List<ServiceProcess> services() {
-        return Stream.of(List.of(registry), ingest, reducers, List.of(bridge)).flatMap(List::stream).toList();
+        return Stream.of(List.of(registry), ingest, reducers, snapshots, otas, List.of(bridge)).flatMap(List::stream).toList();
     }
 
     /** Waits until every service answers its health check (after a fault healed). */
