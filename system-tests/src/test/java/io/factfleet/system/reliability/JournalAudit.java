@@ -37,13 +37,17 @@ final class JournalAudit {
     /** Journal key to the offset of its first committed record (an authority's facts share one partition). */
     final Map<String, Long> offsets;
 
+    /** Journal key to the offset of the fact's first record in the inbound topic: the order ingest took the facts in. */
+    final Map<String, Long> inboundOffsets;
+
     /** Journal key to the reason ingest gave for refusing it (the dead-letter topic), for facts it refused. */
     final Map<String, String> rejected;
 
-    private JournalAudit(final Map<String, Integer> occurrences, final Map<String, Long> offsets,
+    private JournalAudit(final Map<String, Integer> occurrences, final Map<String, Long> offsets, final Map<String, Long> inboundOffsets,
                          final Map<String, List<FactEnvelope>> factsByAuthority, final Map<String, String> rejected) {
         this.occurrences = occurrences;
         this.offsets = offsets;
+        this.inboundOffsets = inboundOffsets;
         this.factsByAuthority = factsByAuthority;
         this.rejected = rejected;
     }
@@ -64,13 +68,25 @@ final class JournalAudit {
                         .add(decoder.deserialize(FactFleetTopics.JOURNAL.name(), r.value()));
             }
         });
+        final Map<String, Long> inbound = new HashMap<>();
+        readToEnd(stack, FactFleetTopics.INBOUND.name(), r -> {
+            if (r.key() == null || r.value() == null) {
+                return;
+            }
+            try {
+                final FactEnvelope fact = decoder.deserialize(FactFleetTopics.INBOUND.name(), r.value());
+                inbound.putIfAbsent(JournalKey.of(r.key(), io.factfleet.core.Facts.idHex(fact)), r.offset());
+            } catch (final RuntimeException undecodable) {
+                // not one of the load's facts (ingest refuses it with a reason); the order check is about the load's
+            }
+        });
         final Map<String, String> rejected = new TreeMap<>();
         final SpecificAvroDeserializer<RejectedFact> rejections = new SpecificAvroDeserializer<>(registry, RejectedFact.class);
         readToEnd(stack, FactFleetTopics.REJECTED.name(), r -> {
             final RejectedFact f = rejections.deserialize(FactFleetTopics.REJECTED.name(), r.value());
             rejected.put(f.getAuthorityId() + "/" + f.getFactId(), f.getReasonCode() + ": " + f.getMessage());
         });
-        return new JournalAudit(occurrences, offsets, facts, rejected);
+        return new JournalAudit(occurrences, offsets, inbound, facts, rejected);
     }
 
     private static void readToEnd(final ReliabilityStack stack, final String topic,
