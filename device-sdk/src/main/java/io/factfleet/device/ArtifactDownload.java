@@ -33,8 +33,9 @@ import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 /**
- * Downloads an upgrade artifact through the edge bridge ({@code GET /v1/artifacts/{sha256}},
- * edge-bridge/PROTOCOL.md "Artifacts") in byte ranges of {@link Settings#chunkBytes()}, into
+ * Downloads an upgrade artifact through the edge bridge ({@code GET /v1/authorities/{authorityId}/artifacts/{sha256}},
+ * edge-bridge/PROTOCOL.md "Artifacts"), each range request signed afresh by the device (the signature covers
+ * method and path, so it names this artifact; a fresh nonce each), in byte ranges of {@link Settings#chunkBytes()}, into
  * {@code <dir>/<sha256>.part}, and reports nothing before it has verified the whole file against
  * the threshold-signed metadata:
  *
@@ -85,7 +86,10 @@ public final class ArtifactDownload {
         SLOW_RETRIEVAL(true),
         /** The whole file's SHA-256 is not the metadata's; the part file was deleted. Retry from the start later. */
         HASH_MISMATCH(true),
-        /** The bridge has no artifact with this hash (not uploaded yet, or not to this bridge). Retry later. */
+        /**
+         * The bridge has no artifact with this hash (not uploaded yet, or not to this bridge), or no upgrade of the
+         * device's authority names it ({@code ARTIFACT_NOT_IN_AUTHORITY}: not proposed yet). Retry later.
+         */
         NOT_FOUND(true),
         /** The bridge answered with something that is not the range asked for. Retry later. */
         BAD_RESPONSE(true),
@@ -309,7 +313,7 @@ public final class ArtifactDownload {
     /** One {@code Range: bytes=have-last} request, its body written to the part file from {@code have} as it arrives. */
     private Attempt range(final FileChannel channel, final String sha256Hex, final long have, final long last, final long length,
                           final AtomicLong received, final RetrievalRate rate) {
-        final String path = "/v1/artifacts/" + sha256Hex;
+        final String path = "/v1/authorities/" + bridge.authorityId() + "/artifacts/" + sha256Hex;
         final HttpRequest request = bridge.signedGet(path).timeout(settings.responseTimeout())
                 .header("Range", "bytes=" + have + "-" + last).build();
         final AtomicReference<Sink> sink = new AtomicReference<>();

@@ -269,6 +269,11 @@ public final class BridgeClient {
         return signed("GET", pathWithQuery, new byte[0], authorization("GET", pathWithQuery, new byte[0]));
     }
 
+    /** The authority this device acts for. */
+    String authorityId() {
+        return authorityId;
+    }
+
     /** The client requests go through. */
     HttpClient http() {
         return http;

@@ -40,6 +40,9 @@ class ArtifactDownloadTest {
 
     private HttpServer server;
     private final List<String> ranges = new CopyOnWriteArrayList<>();
+    /** Each request's path and Authorization header. */
+    private final List<String[]> signed = new CopyOnWriteArrayList<>();
+    private final Ed25519Keys.SigningKey key = Ed25519Keys.generate();
     private byte[] artifact;
     private String sha256;
 
@@ -65,8 +68,9 @@ class ArtifactDownloadTest {
     private URI serve(final Behaviour behaviour) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
-        server.createContext("/v1/artifacts/", exchange -> {
+        server.createContext("/v1/authorities/a1/artifacts/", exchange -> {
             try (exchange) {
+                signed.add(new String[] {exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders().getFirst("Authorization")});
                 final String range = exchange.getRequestHeaders().getFirst("Range");
                 ranges.add(range);
                 final Matcher m = RANGE.matcher(range == null ? "" : range);
@@ -91,7 +95,7 @@ class ArtifactDownloadTest {
     }
 
     private ArtifactDownload downloader(final URI bridge, final ArtifactDownload.Settings settings) {
-        final BridgeClient client = new BridgeClient(bridge, "a1", "a1-d0", Ed25519Keys.generate(), System::currentTimeMillis,
+        final BridgeClient client = new BridgeClient(bridge, "a1", "a1-d0", key, System::currentTimeMillis,
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build());
         return new ArtifactDownload(client, dir, settings);
     }
@@ -113,6 +117,28 @@ class ArtifactDownloadTest {
                 "bytes=262144-299999");
         assertThat(result.bytesTransferred()).isEqualTo(LENGTH);
         assertThat(dir.resolve(sha256 + ".part")).doesNotExist();
+    }
+
+    @Test
+    void eachRangeRequestIsSignedByTheDeviceForTheArtifactsPathWithAFreshNonce() throws IOException {
+        final ArtifactDownload download = downloader(serve(ranged(artifact)), fast());
+
+        assertThat(download.fetch(sha256, LENGTH)).isInstanceOf(ArtifactDownload.Verified.class);
+
+        assertThat(signed).hasSize(5);
+        final java.util.Set<String> nonces = new java.util.HashSet<>();
+        for (final String[] request : signed) {
+            assertThat(request[0]).isEqualTo("/v1/authorities/a1/artifacts/" + sha256);
+            final io.factfleet.core.RequestSignatures.Credentials credentials = io.factfleet.core.RequestSignatures.parse(request[1]).orElseThrow();
+            assertThat(credentials.authorityId()).isEqualTo("a1");
+            assertThat(credentials.deviceId()).isEqualTo("a1-d0");
+            assertThat(io.factfleet.core.RequestSignatures.verify(credentials, key.publicKey(), "GET", request[0], new byte[0],
+                    io.factfleet.core.SignatureVerifier.bouncyCastle())).isTrue();
+            assertThat(io.factfleet.core.RequestSignatures.verify(credentials, key.publicKey(), "GET",
+                    "/v1/authorities/a1/artifacts/" + "0".repeat(64), new byte[0], io.factfleet.core.SignatureVerifier.bouncyCastle())).isFalse();
+            nonces.add(credentials.nonce());
+        }
+        assertThat(nonces).hasSize(5);
     }
 
     @Test

@@ -57,7 +57,13 @@ import org.apache.kafka.common.config.ConfigException;
  *   <tr><td>{@value #PEER_MAX_COUNT}</td><td>{@value #DEFAULT_PEER_MAX_COUNT}</td><td>most peers kept; the least recently seen are evicted</td></tr>
  *   <tr><td>{@value #PEER_CLEANUP_INTERVAL_MS}</td><td>{@value #DEFAULT_PEER_CLEANUP_INTERVAL_MS}</td><td>period of the cleanup of peers and nonces</td></tr>
  *   <tr><td>{@value #ARTIFACTS_DIR}</td><td>(none: no artifacts served)</td><td>the artifact store's directory ({@code FileArtifactStore}),
- *       served read-only at {@code GET /v1/artifacts/{sha256}}; env {@code FACTFLEET_BRIDGE_ARTIFACTS_DIR}</td></tr>
+ *       served read-only at {@code GET /v1/authorities/{id}/artifacts/{sha256}}; env {@code FACTFLEET_BRIDGE_ARTIFACTS_DIR}</td></tr>
+ *   <tr><td>{@value #ARTIFACTS_RATE_DEVICE_PER_SECOND}</td><td>{@value #DEFAULT_ARTIFACTS_RATE_DEVICE_PER_SECOND}</td><td>artifact download
+ *       (range) requests per second per device, beside the request rate; above it 429 RATE_LIMITED with {@code Retry-After};
+ *       env {@code FACTFLEET_BRIDGE_ARTIFACTS_RATE_DEVICE_PER_SECOND}</td></tr>
+ *   <tr><td>{@value #ARTIFACTS_AUTHORITY_CACHE_MS}</td><td>{@value #DEFAULT_ARTIFACTS_AUTHORITY_CACHE_MS}</td><td>how long the artifacts an
+ *       authority's upgrades name (asked of the reducer) are reused; one it does not name is asked again at once;
+ *       env {@code FACTFLEET_BRIDGE_ARTIFACTS_AUTHORITY_CACHE_MS}</td></tr>
  *   <tr><td>{@value #STOP_GRACE_MS}</td><td>{@value #DEFAULT_STOP_GRACE_MS}</td><td>how long {@code stop()} lets requests in flight finish</td></tr>
  *   <tr><td>{@code acks}, {@code enable.idempotence}</td><td>{@code all}, {@code true}</td><td>forced: the bridge acknowledges only what Kafka has durably</td></tr>
  *   <tr><td>{@code delivery.timeout.ms}, {@code max.block.ms}, {@code linger.ms}</td><td>25000, 10000, 5</td><td>producer defaults</td></tr>
@@ -127,6 +133,10 @@ public final class BridgeConfig {
     public static final String PEER_CLEANUP_INTERVAL_MS = "bridge.peer.cleanup.interval.ms";
     public static final long DEFAULT_PEER_CLEANUP_INTERVAL_MS = 60_000;
     public static final String ARTIFACTS_DIR = "bridge.artifacts.dir";
+    public static final String ARTIFACTS_RATE_DEVICE_PER_SECOND = "bridge.artifacts.rate.device.per.second";
+    public static final int DEFAULT_ARTIFACTS_RATE_DEVICE_PER_SECOND = 10;
+    public static final String ARTIFACTS_AUTHORITY_CACHE_MS = "bridge.artifacts.authority.cache.ms";
+    public static final long DEFAULT_ARTIFACTS_AUTHORITY_CACHE_MS = 5_000;
     public static final String STOP_GRACE_MS = "bridge.stop.grace.ms";
     public static final long DEFAULT_STOP_GRACE_MS = 10_000;
 
@@ -174,6 +184,8 @@ public final class BridgeConfig {
         d.put(PEER_TTL_MS, String.valueOf(DEFAULT_PEER_TTL_MS));
         d.put(PEER_MAX_COUNT, String.valueOf(DEFAULT_PEER_MAX_COUNT));
         d.put(PEER_CLEANUP_INTERVAL_MS, String.valueOf(DEFAULT_PEER_CLEANUP_INTERVAL_MS));
+        d.put(ARTIFACTS_RATE_DEVICE_PER_SECOND, String.valueOf(DEFAULT_ARTIFACTS_RATE_DEVICE_PER_SECOND));
+        d.put(ARTIFACTS_AUTHORITY_CACHE_MS, String.valueOf(DEFAULT_ARTIFACTS_AUTHORITY_CACHE_MS));
         d.put(STOP_GRACE_MS, String.valueOf(DEFAULT_STOP_GRACE_MS));
         d.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "25000");
         d.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
@@ -220,6 +232,8 @@ public final class BridgeConfig {
         positive(PEER_TTL_MS);
         positive(PEER_MAX_COUNT);
         positive(PEER_CLEANUP_INTERVAL_MS);
+        positive(ARTIFACTS_RATE_DEVICE_PER_SECOND);
+        positive(ARTIFACTS_AUTHORITY_CACHE_MS);
         final double fraction = doubleValue(SHED_LOAD_FRACTION);
         if (fraction <= 0 || fraction > 1) {
             throw new ConfigException(SHED_LOAD_FRACTION, fraction, "must be in (0, 1]");
@@ -415,6 +429,16 @@ public final class BridgeConfig {
     /** The artifact store's directory, if this bridge serves artifacts. */
     public Optional<java.nio.file.Path> artifactsDir() {
         return optional(ARTIFACTS_DIR).map(java.nio.file.Path::of);
+    }
+
+    /** Artifact download requests per second per device. */
+    public int artifactsRateDevicePerSecond() {
+        return (int) longValue(ARTIFACTS_RATE_DEVICE_PER_SECOND);
+    }
+
+    /** How long the artifacts an authority's upgrades name are reused. */
+    public Duration artifactsAuthorityCacheTtl() {
+        return Duration.ofMillis(longValue(ARTIFACTS_AUTHORITY_CACHE_MS));
     }
 
     public Duration stopGrace() {

@@ -38,7 +38,7 @@ public enum BridgeError {
     UNSUPPORTED_MEDIA_TYPE(415),
     /** The SSE endpoint was called without {@code Accept: text/event-stream}. */
     NOT_ACCEPTABLE(406),
-    /** A per-device or the global rate limit; {@code Retry-After} says when to retry. */
+    /** A per-device (requests or artifact downloads) or the global rate limit; {@code Retry-After} says when to retry. */
     RATE_LIMITED(429),
     /** A per-device or the global session limit; {@code Retry-After}. */
     TOO_MANY_SESSIONS(503),
@@ -68,8 +68,13 @@ public enum BridgeError {
     UNKNOWN_AUTHORITY(404),
     /** No such endpoint. */
     NOT_FOUND(404),
-    /** The artifact store holds no artifact with this SHA-256 ({@code GET /v1/artifacts/{sha256}}). */
+    /** The artifact store holds no artifact with this SHA-256 ({@code GET /v1/authorities/{id}/artifacts/{sha256}}). */
     UNKNOWN_ARTIFACT(404),
+    /**
+     * No upgrade in the authority's state names this artifact: a device downloads only its own authority's
+     * artifacts. An operator proposes the upgrade first; then retry.
+     */
+    ARTIFACT_NOT_IN_AUTHORITY(404),
     /** This bridge serves no artifacts: {@code bridge.artifacts.dir} is not set. */
     NO_ARTIFACT_STORE(501),
     /** The {@code Range} starts at or past the artifact's end (or is {@code -0}); {@code Content-Range: bytes *&#47;<length>}. */

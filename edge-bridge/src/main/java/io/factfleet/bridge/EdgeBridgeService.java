@@ -1,8 +1,10 @@
 package io.factfleet.bridge;
 
+import io.factfleet.bridge.internal.AuthorityArtifacts;
 import io.factfleet.bridge.internal.BridgeHttpApi;
 import io.factfleet.bridge.internal.BridgeMetrics;
 import io.factfleet.bridge.internal.DeviceAuthenticator;
+import io.factfleet.bridge.internal.DownloadRateLimit;
 import io.factfleet.bridge.internal.FactBatchDecoder;
 import io.factfleet.bridge.internal.FactSubmission;
 import io.factfleet.bridge.internal.PeerRegistry;
@@ -129,7 +131,10 @@ public final class EdgeBridgeService implements AutoCloseable {
                     new DeviceAuthenticator(rosters, replays, SignatureVerifier.bouncyCastle(), config.authSkew().toMillis(), clock),
                     peers, new FactBatchDecoder(registry, config.maxBatchFacts()),
                     new FactSubmission(() -> producer, reducer, config.maxFactBytes(), config.produceTimeout()),
-                    reducer, pending, metrics, artifactStore())).start();
+                    reducer, pending, metrics, artifactStore(),
+                    new AuthorityArtifacts(reducer, config.artifactsAuthorityCacheTtl(), config.peerMaxCount()),
+                    new DownloadRateLimit(config.artifactsRateDevicePerSecond(), config.peerTtl(), config.peerMaxCount(),
+                            TimeMeter.SYSTEM_MILLISECONDS))).start();
             producer = new KafkaProducer<>(config.producerProperties(), new StringSerializer(), new ByteArraySerializer());
             producerMetrics = metrics.bindProducer(producer);
             final long cleanupMs = config.peerCleanupInterval().toMillis();

@@ -58,6 +58,19 @@ class BridgeConfigTest {
     }
 
     @Test
+    void theArtifactDownloadRateAndCacheHaveDefaultsComeFromTheEnvironmentAndMustBePositive() {
+        final Properties layered = ServiceProperties.load(BridgeConfig.defaults(), null,
+                Map.of("FACTFLEET_BRIDGE_ARTIFACTS_RATE_DEVICE_PER_SECOND", "3", "FACTFLEET_BRIDGE_ARTIFACTS_AUTHORITY_CACHE_MS", "2000"), Map.of());
+
+        assertThat(BridgeConfig.of(Map.of()).artifactsRateDevicePerSecond()).isEqualTo(BridgeConfig.DEFAULT_ARTIFACTS_RATE_DEVICE_PER_SECOND);
+        assertThat(BridgeConfig.of(Map.of()).artifactsAuthorityCacheTtl()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(BridgeConfig.of(layered).artifactsRateDevicePerSecond()).isEqualTo(3);
+        assertThat(BridgeConfig.of(layered).artifactsAuthorityCacheTtl()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThatThrownBy(() -> BridgeConfig.of(Map.of(BridgeConfig.ARTIFACTS_RATE_DEVICE_PER_SECOND, "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(BridgeConfig.ARTIFACTS_RATE_DEVICE_PER_SECOND);
+    }
+
+    @Test
     void theProducerIsAlwaysIdempotentWithAcksAllAndGetsNoBridgeOrRegistryKeys() {
         final BridgeConfig config = BridgeConfig.of(Map.of("acks", "1", "enable.idempotence", "false", "schema.registry.url", "http://r:1",
                 "security.protocol", "SSL"));

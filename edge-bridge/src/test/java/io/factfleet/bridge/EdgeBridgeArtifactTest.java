@@ -39,9 +39,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code GET /v1/artifacts/{sha256}} over real HTTP against a started bridge (real broker, fake
- * reducer for rosters): each range form and edge case of RFC 7233, authentication, and the device
- * SDK's {@link ArtifactDownload} through it, with a link cut mid-download and a crash.
+ * {@code GET /v1/authorities/{id}/artifacts/{sha256}} over real HTTP against a started bridge (real
+ * broker, fake reducer for rosters and the artifacts each authority's upgrades name): each range form
+ * and edge case of RFC 7233; who may download (a signed request of a device of that authority, for an
+ * artifact one of its upgrades names) and how often; and the device SDK's {@link ArtifactDownload}
+ * through it, with a link cut mid-download, a crash and the download rate limit.
  */
 class EdgeBridgeArtifactTest {
     @RegisterExtension
@@ -59,6 +61,9 @@ class EdgeBridgeArtifactTest {
     private static FileArtifactStore store;
     private static AuthorityGenesis authority;
     private static TestDevice device;
+    /** A device of another authority, on the same bridge, with its own upgrade's artifact. */
+    private static TestDevice outsider;
+    private static ArtifactHash outsiderHash;
     private static byte[] small;
     private static ArtifactHash smallHash;
     private static Path bigFile;
@@ -82,6 +87,13 @@ class EdgeBridgeArtifactTest {
         try (InputStream in = Files.newInputStream(bigFile)) {
             bigHash = store.put(in).hash();
         }
+        reducer.nameArtifact(authority.authorityId(), smallHash.hex());
+        reducer.nameArtifact(authority.authorityId(), bigHash.hex());
+        final AuthorityGenesis elsewhere = AuthorityGenesis.generate("elsewhere", 3, 2);
+        reducer.addAuthority(elsewhere, 0);
+        outsider = new TestDevice(URI.create("http://localhost:" + bridge.port()), elsewhere, 0, HTTP);
+        outsiderHash = store.put(new java.io.ByteArrayInputStream("elsewhere's firmware".getBytes(java.nio.charset.StandardCharsets.UTF_8))).hash();
+        reducer.nameArtifact(elsewhere.authorityId(), outsiderHash.hex());
     }
 
     @AfterAll
@@ -104,6 +116,8 @@ class EdgeBridgeArtifactTest {
         props.put(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
         props.put(BridgeConfig.RATE_DEVICE_BURST, 1_000);
         props.put(BridgeConfig.RATE_DEVICE_PER_SECOND, 1_000);
+        // The tests' device asks for more than a real download's range requests a second; the rate limit has its own tests.
+        props.put(BridgeConfig.ARTIFACTS_RATE_DEVICE_PER_SECOND, 1_000);
         props.put(BridgeConfig.STOP_GRACE_MS, 1_000);
         props.putAll(overrides);
         final EdgeBridgeService started = new EdgeBridgeService(BridgeConfig.of(props), new InMemorySchemaRegistryClient()).start();
@@ -123,7 +137,11 @@ class EdgeBridgeArtifactTest {
     }
 
     private static String path(final ArtifactHash hash) {
-        return "/v1/artifacts/" + hash.hex();
+        return path(authority.authorityId(), hash);
+    }
+
+    private static String path(final String authorityId, final ArtifactHash hash) {
+        return "/v1/authorities/" + authorityId + "/artifacts/" + hash.hex();
     }
 
     private static HttpResponse<byte[]> get(final ArtifactHash hash, final String... headers) {
@@ -261,13 +279,16 @@ class EdgeBridgeArtifactTest {
     }
 
     @Test
-    void anUnknownHashIs404() {
-        assertError(get(new ArtifactHash("00".repeat(32))), 404, BridgeError.UNKNOWN_ARTIFACT);
+    void anArtifactAnUpgradeNamesButTheStoreLacksIs404UnknownArtifact() {
+        final ArtifactHash missing = new ArtifactHash("00".repeat(32));
+        reducer.nameArtifact(authority.authorityId(), missing.hex());
+
+        assertError(get(missing), 404, BridgeError.UNKNOWN_ARTIFACT);
     }
 
     @Test
     void aMalformedHashIs400() {
-        final HttpResponse<byte[]> response = device.getBytes("/v1/artifacts/not-a-hash", Map.of());
+        final HttpResponse<byte[]> response = device.getBytes("/v1/authorities/" + authority.authorityId() + "/artifacts/not-a-hash", Map.of());
 
         assertError(response, 400, BridgeError.BAD_REQUEST);
     }
@@ -288,6 +309,81 @@ class EdgeBridgeArtifactTest {
         final HttpResponse<byte[]> response = stranger.getBytes(path(smallHash), Map.of());
 
         assertError(response, 401, BridgeError.UNAUTHENTICATED);
+    }
+
+    @Test
+    void aSignatureForOneArtifactDoesNotFetchAnother() throws Exception {
+        final String signedFor = path(smallHash);
+        final HttpRequest forged = HttpRequest.newBuilder(device.base().resolve(path(bigHash))).GET()
+                .header("Authorization", device.authorization("GET", signedFor, new byte[0], System.currentTimeMillis(), TestDevice.nonce()))
+                .build();
+
+        assertError(HTTP.send(forged, HttpResponse.BodyHandlers.ofByteArray()), 401, BridgeError.UNAUTHENTICATED);
+    }
+
+    @Test
+    void aSignedRangeRequestSentAgainIsAReplay() throws Exception {
+        final HttpRequest once = device.request("GET", path(smallHash), null, null, Map.of("Range", "bytes=0-9")).build();
+
+        assertThat(HTTP.send(once, HttpResponse.BodyHandlers.ofByteArray()).statusCode()).isEqualTo(206);
+        assertError(HTTP.send(once, HttpResponse.BodyHandlers.ofByteArray()), 409, BridgeError.REPLAYED_REQUEST);
+    }
+
+    @Test
+    void aDeviceOfAnotherAuthorityCannotNameThisAuthorityInThePath() {
+        final HttpResponse<byte[]> response = outsider.getBytes(path(smallHash), Map.of());
+
+        assertError(response, 403, BridgeError.WRONG_AUTHORITY);
+    }
+
+    @Test
+    void aDeviceOfAnotherAuthorityCannotFetchThisAuthoritysFirmwareThroughItsOwn() {
+        final HttpResponse<byte[]> response = outsider.getBytes(path(outsider.authorityId(), smallHash), Map.of());
+
+        assertError(response, 404, BridgeError.ARTIFACT_NOT_IN_AUTHORITY);
+        assertThat(json(response).path("message").asText()).contains("propose");
+        assertThat(get(outsiderHash).statusCode()).as("and the other way round").isEqualTo(404);
+        assertThat(outsider.getBytes(path(outsider.authorityId(), outsiderHash), Map.of()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aStoredArtifactNoUpgradeNamesIs404UntilAnUpgradeNamesIt() throws IOException {
+        final ArtifactHash unproposed = store.put(new java.io.ByteArrayInputStream("not proposed yet".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .hash();
+
+        assertError(get(unproposed), 404, BridgeError.ARTIFACT_NOT_IN_AUTHORITY);
+
+        reducer.nameArtifact(authority.authorityId(), unproposed.hex());
+        assertThat(get(unproposed).statusCode()).as("a just-proposed upgrade is not hidden by the cached answer").isEqualTo(200);
+    }
+
+    @Test
+    void theRangeRequestsOfADownloadAskTheReducerAtMostOnce() {
+        get(smallHash, "Range", "bytes=0-0");
+        final int before = reducer.artifactQueries(authority.authorityId());
+
+        for (int i = 1; i <= 10; i++) {
+            assertThat(get(smallHash, "Range", "bytes=" + i + "-" + i).statusCode()).isEqualTo(206);
+        }
+
+        assertThat(reducer.artifactQueries(authority.authorityId()) - before).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void aDeviceOverItsDownloadRateIs429WithRetryAfter() {
+        final EdgeBridgeService limited = start(Map.of(BridgeConfig.ARTIFACTS_DIR, store.root().toString(),
+                BridgeConfig.ARTIFACTS_RATE_DEVICE_PER_SECOND, 1));
+        final TestDevice onLimited = new TestDevice(URI.create("http://localhost:" + limited.port()), authority, 2, HTTP);
+
+        HttpResponse<byte[]> response = null;
+        for (int i = 0; i < 10 && (response == null || response.statusCode() != 429); i++) {
+            response = onLimited.getBytes(path(smallHash), Map.of("Range", "bytes=0-9"));
+        }
+
+        assertError(response, 429, BridgeError.RATE_LIMITED);
+        assertThat(json(response).path("message").asText()).contains("artifact download rate");
+        assertThat(response.headers().firstValueAsLong("Retry-After").orElse(-1)).isBetween(1L, 2L);
+        assertThat(json(response).path("retryAfterSeconds").asLong()).isBetween(1L, 2L);
     }
 
     @Test
@@ -374,10 +470,38 @@ class EdgeBridgeArtifactTest {
     }
 
     @Test
+    void aDownloadOverTheRateLimitWaitsOutRetryAfterAndCompletes() {
+        final EdgeBridgeService limited = start(Map.of(BridgeConfig.ARTIFACTS_DIR, store.root().toString(),
+                BridgeConfig.ARTIFACTS_RATE_DEVICE_PER_SECOND, 2));
+        final Path dir = root.resolve("device-limited");
+        final ArtifactDownload download = new ArtifactDownload(client(URI.create("http://localhost:" + limited.port()),
+                authority.deviceKeys().get(1)), dir, settings().withChunkBytes(SMALL / 4));
+
+        final ArtifactDownload.Result result = download.fetch(smallHash.hex(), SMALL);
+
+        assertThat(result).isInstanceOf(ArtifactDownload.Verified.class);
+        assertThat(result.bytesTransferred()).isEqualTo(SMALL);
+    }
+
+    @Test
+    void aDownloadOfAnArtifactNoUpgradeNamesStopsAsNotFound() {
+        final Path dir = root.resolve("device-foreign");
+        final ArtifactDownload download = new ArtifactDownload(client(device.base(), authority.deviceKeys().get(1)), dir, settings());
+
+        final ArtifactDownload.Result result = download.fetch(outsiderHash.hex(), 20);
+
+        assertThat(result).isInstanceOfSatisfying(ArtifactDownload.Stopped.class, s -> {
+            assertThat(s.reason()).isEqualTo(ArtifactDownload.Reason.NOT_FOUND);
+            assertThat(s.message()).contains("ARTIFACT_NOT_IN_AUTHORITY");
+        });
+    }
+
+    @Test
     void storedBytesThatAreNotTheHashAreAHashMismatch() throws IOException {
         final byte[] bytes = new byte[50_000];
         new Random(3).nextBytes(bytes);
         final ArtifactHash hash = store.put(new java.io.ByteArrayInputStream(bytes)).hash();
+        reducer.nameArtifact(authority.authorityId(), hash.hex());
         bytes[123] ^= 1;
         Files.write(store.path(hash), bytes); // rot or tampering in the store
         final Path dir = root.resolve("device-mismatch");

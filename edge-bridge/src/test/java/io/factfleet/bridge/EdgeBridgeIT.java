@@ -51,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bridge in front of the real pipeline on a real broker: schema registry, fact-ingest and the
  * reducer. Devices authenticate against the reducer's roster, what the bridge accepts reaches the
- * journal, ingest's verdicts come back through fact status, and sync returns only what a device lacks.
+ * journal, ingest's verdicts come back through fact status, sync returns only what a device lacks, and
+ * a device downloads an artifact once its authority's upgrade names it (the reducer's artifacts answer).
  */
 class EdgeBridgeIT {
     @RegisterExtension
@@ -67,11 +68,12 @@ class EdgeBridgeIT {
     private static IngestService ingest;
     private static ReducerService reducer;
     private static EdgeBridgeService bridge;
+    private static io.factfleet.artifacts.FileArtifactStore artifacts;
     private static SpecificAvroSerializer<FactEnvelope> facts;
     private static SpecificAvroSerializer<FactBatch> batches;
 
     @BeforeAll
-    static void startPipeline() {
+    static void startPipeline() throws java.io.IOException {
         for (final var topic : FactFleetTopics.all()) {
             KAFKA.createTopic(topic.name(), 2, 1, topic.configs());
         }
@@ -107,9 +109,10 @@ class EdgeBridgeIT {
         reducerProps.put(ReducerConfig.HTTP_BIND_HOST_CONFIG, "localhost");
         reducer = new ReducerService(ReducerConfig.of(reducerProps)).start();
 
+        artifacts = new io.factfleet.artifacts.FileArtifactStore(stateDir.resolve("artifacts"));
         bridge = new EdgeBridgeService(BridgeConfig.of(Map.of("bootstrap.servers", KAFKA.bootstrapServers(), "schema.registry.url", registry.url(),
                 BridgeConfig.REDUCER_URL, reducer.httpUri().toString(), BridgeConfig.HTTP_PORT, 0, BridgeConfig.HTTP_BIND_HOST, "127.0.0.1",
-                BridgeConfig.ROSTER_CACHE_MS, 200))).start();
+                BridgeConfig.ROSTER_CACHE_MS, 200, BridgeConfig.ARTIFACTS_DIR, artifacts.root().toString()))).start();
         Await.until("ingest and the reducer are RUNNING", PIPELINE,
                 () -> ingest.state() == KafkaStreams.State.RUNNING && reducer.streamsState() == KafkaStreams.State.RUNNING);
     }
@@ -130,16 +133,21 @@ class EdgeBridgeIT {
     /** A new authority, created by its operator-signed genesis on the inbound topic (devices cannot create authorities). */
     private static AuthorityGenesis newAuthority() {
         final AuthorityGenesis authority = AuthorityGenesis.generate("bridge-it-" + AUTHORITIES.incrementAndGet(), 3, 2);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), authority.authorityId(),
-                    facts.serialize(FactFleetTopics.INBOUND.name(), authority.genesisFact(OPERATOR)))).get();
-        } catch (final Exception e) {
-            throw new IllegalStateException(e);
-        }
+        produceInbound(authority.genesisFact(OPERATOR));
         final TestDevice probe = device(authority, 0);
         Await.until(authority.authorityId() + " is known to the bridge", PIPELINE,
                 () -> probe.get(probe.pendingPath() + "?wait=0").status() == 200);
         return authority;
+    }
+
+    /** A fact straight onto the inbound topic (what the operator's tools and the coordinators do). */
+    private static void produceInbound(final FactEnvelope fact) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(FactFleetTopics.INBOUND.name(), fact.getBody().getAuthorityId(),
+                    facts.serialize(FactFleetTopics.INBOUND.name(), fact))).get();
+        } catch (final Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static TestDevice device(final AuthorityGenesis authority, final int index) {
@@ -159,6 +167,33 @@ class EdgeBridgeIT {
             return last[0] != null && status.equals(last[0].path("status").asText());
         });
         return last[0];
+    }
+
+    @Test
+    void aDeviceDownloadsTheArtifactItsAuthoritysUpgradeNamesAndAnotherAuthoritysDeviceDoesNot() throws Exception {
+        final AuthorityGenesis authority = newAuthority();
+        final AuthorityGenesis other = newAuthority();
+        final byte[] firmware = ("firmware 2 of " + authority.authorityId()).getBytes(StandardCharsets.UTF_8);
+        final String sha256 = artifacts.put(new java.io.ByteArrayInputStream(firmware)).hash().hex();
+        final TestDevice device = device(authority, 0);
+        final String path = "/v1/authorities/" + authority.authorityId() + "/artifacts/" + sha256;
+        final java.net.http.HttpResponse<byte[]> before = device.getBytes(path, Map.of());
+        assertThat(before.statusCode()).isEqualTo(404);
+        assertThat(new String(before.body(), StandardCharsets.UTF_8)).contains("ARTIFACT_NOT_IN_AUTHORITY");
+
+        produceInbound(io.factfleet.core.UpgradeFacts.propose(authority, 0, io.factfleet.core.UpgradeFacts.metadata(authority.authorityId(),
+                "fw-2", "fw", 2, firmware, io.factfleet.schema.UpgradeKind.SOFT, null, Long.MAX_VALUE, io.factfleet.core.UpgradeFacts.noWaves())));
+
+        final java.util.concurrent.atomic.AtomicReference<java.net.http.HttpResponse<byte[]>> served = new java.util.concurrent.atomic.AtomicReference<>();
+        Await.until("the reducer's state names the upgrade's artifact", PIPELINE, () -> {
+            served.set(device.getBytes(path, Map.of()));
+            return served.get().statusCode() == 200;
+        });
+        assertThat(served.get().body()).isEqualTo(firmware);
+        final java.net.http.HttpResponse<byte[]> outsider = device(other, 0).getBytes("/v1/authorities/" + other.authorityId() + "/artifacts/"
+                + sha256, Map.of());
+        assertThat(outsider.statusCode()).isEqualTo(404);
+        assertThat(new String(outsider.body(), StandardCharsets.UTF_8)).contains("ARTIFACT_NOT_IN_AUTHORITY");
     }
 
     @Test

@@ -32,6 +32,9 @@ final class FakeReducer implements AutoCloseable {
     final Map<String, ObjectNode> syncAnswers = new ConcurrentHashMap<>();
     final List<JsonNode> syncRequests = new CopyOnWriteArrayList<>();
     final List<JsonNode> statusQueries = new CopyOnWriteArrayList<>();
+    /** authorityId → the artifact hashes its upgrades name. */
+    final Map<String, java.util.Set<String>> artifacts = new ConcurrentHashMap<>();
+    final Map<String, AtomicInteger> artifactQueries = new ConcurrentHashMap<>();
     private final Javalin app;
 
     FakeReducer() {
@@ -73,6 +76,15 @@ final class FakeReducer implements AutoCloseable {
             final String key = ctx.pathParam("id") + "/" + ctx.pathParam("device");
             pendingQueries.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             answer(ctx, pending.get(key));
+        });
+        app.get("/authorities/{id}/artifacts", ctx -> {
+            final String id = ctx.pathParam("id");
+            artifactQueries.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            final ObjectNode out = JSON.createObjectNode().put("authorityId", id);
+            final ArrayNode list = out.putArray("artifacts");
+            artifacts.getOrDefault(id, java.util.Set.of()).forEach(sha256 -> list.addObject().put("proposalId", "up-" + sha256.substring(0, 8))
+                    .put("packageId", "fw").put("version", 2).put("sha256", sha256).put("length", 0));
+            answer(ctx, rosters.containsKey(id) ? out : null);
         });
         app.start("127.0.0.1", 0);
     }
@@ -125,6 +137,16 @@ final class FakeReducer implements AutoCloseable {
         }
         work.putArray("upgradeReadiness");
         pending.put(authorityId + "/" + deviceId, work);
+    }
+
+    /** An upgrade of the authority names this artifact (as its proposal fact would). */
+    void nameArtifact(final String authorityId, final String sha256Hex) {
+        artifacts.computeIfAbsent(authorityId, k -> ConcurrentHashMap.newKeySet()).add(sha256Hex);
+    }
+
+    int artifactQueries(final String authorityId) {
+        final AtomicInteger count = artifactQueries.get(authorityId);
+        return count == null ? 0 : count.get();
     }
 
     int pendingQueries(final String authorityId, final String deviceId) {

@@ -40,6 +40,13 @@ import org.junit.jupiter.api.Test;
  * The upgrade attack table (TUF/Uptane's attacks plus the fork and rollout rules): one test per
  * attack, each refused with its own {@link Code}, as the reducer, ingest, the coordinator, the
  * bridge and the device SDK see it through {@link UpgradeChecks}.
+ *
+ * <p>Rows of the table checked where the attack happens rather than here: another authority's device
+ * fetching a firmware by its hash is refused by the edge bridge (403 {@code WRONG_AUTHORITY} in this
+ * authority's path, 404 {@code ARTIFACT_NOT_IN_AUTHORITY} in its own: only artifacts its authority's
+ * upgrades name are served), {@code EdgeBridgeArtifactTest.aDeviceOfAnotherAuthorityCannot...} and
+ * {@code EdgeBridgeIT}; endless data and slow retrieval over the network by the SDK's
+ * {@code ArtifactDownload} ({@code ArtifactDownloadTest}).
  */
 class UpgradeAttackTest {
     private static final Ed25519Keys.SigningKey OPERATOR = Ed25519Keys.generate();

@@ -329,6 +329,24 @@ class DeviceProtocolTopologyTest {
         assertThat(sync.upToSeq()).isEqualTo(facts.all().size());
     }
 
+    // ---- artifacts -------------------------------------------------------------------------------
+
+    @Test
+    void theArtifactsAreThoseTheAuthoritysUpgradesNameAndNoOtherAuthoritys() {
+        final io.factfleet.core.AuthorityGenesis site = io.factfleet.core.AuthorityGenesis.generate("auth-ota", 3, 2);
+        final io.factfleet.core.AuthorityGenesis other = io.factfleet.core.AuthorityGenesis.generate("auth-other", 3, 2);
+        final byte[] firmware = "firmware 7".getBytes(StandardCharsets.UTF_8);
+        final io.factfleet.schema.UpgradeMetadata metadata = io.factfleet.core.UpgradeFacts.metadata("auth-ota", "fw-7", "fw", 7, firmware,
+                io.factfleet.schema.UpgradeKind.SOFT, null, Long.MAX_VALUE, io.factfleet.core.UpgradeFacts.noWaves());
+        pipe(List.of(site.genesisFact(AuthorityFacts.OPERATOR), io.factfleet.core.UpgradeFacts.propose(site, 0, metadata),
+                other.genesisFact(AuthorityFacts.OPERATOR)));
+
+        assertThat(ProtocolQueries.artifacts(stores, "auth-ota")).hasValue(List.of(
+                new ProtocolQueries.ProposedArtifact("fw-7", "fw", 7, Hashing.hex(Hashing.sha256(firmware)), firmware.length)));
+        assertThat(ProtocolQueries.artifacts(stores, "auth-other")).hasValue(List.of());
+        assertThat(ProtocolQueries.artifacts(stores, "nobody")).isEmpty();
+    }
+
     @Test
     void anAuthorityWithNoFactsHasNoSequence() {
         assertThat(sync("nobody", EVERYTHING)).isNull();

@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code factfleet artifact upload FILE}: streams an upgrade artifact into the artifact store (the directory the
- * local stack's edge bridge serves at {@code GET /v1/artifacts/{sha256}}) and prints its SHA-256 and length, the
+ * local stack's edge bridge serves at {@code GET /v1/authorities/{authorityId}/artifacts/{sha256}} to the devices of an
+ * authority whose upgrade names it) and prints its SHA-256 and length, the
  * values of {@code UpgradeMetadata.artifactSha256} and {@code artifactLength}.
  */
 @Command(name = "artifact", mixinStandardHelpOptions = true,
@@ -114,7 +115,8 @@ public final class ArtifactCommand implements Runnable {
                 out.printf("%s %s: %d bytes, SHA-256 %s, in %s%n", stored.alreadyStored() ? "Already stored" : "Stored", file, stored.length(),
                         stored.hash().hex(), where);
                 out.printf("Upgrade metadata: artifactSha256=%s artifactLength=%d%n", stored.hash().hex(), stored.length());
-                out.printf("Devices download it from the edge bridge: GET /v1/artifacts/%s%n", stored.hash().hex());
+                out.printf("Once an upgrade of their authority names it, devices download it from the edge bridge: "
+                        + "GET /v1/authorities/<authorityId>/artifacts/%s%n", stored.hash().hex());
             }
             out.flush();
             return ExitCodes.OK;

@@ -59,7 +59,8 @@ public final class BridgeHttpApi {
     /** What the endpoints work with. */
     public record Dependencies(BridgeConfig config, Supplier<BridgeState> state, DeviceAuthenticator authenticator, PeerRegistry peers,
                                FactBatchDecoder decoder, FactSubmission submission, ReducerClient reducer, PendingRelay pending,
-                               BridgeMetrics metrics, java.util.Optional<ArtifactStore> artifacts) {
+                               BridgeMetrics metrics, java.util.Optional<ArtifactStore> artifacts, AuthorityArtifacts authorityArtifacts,
+                               DownloadRateLimit downloads) {
     }
 
     private final Dependencies d;
@@ -97,7 +98,7 @@ public final class BridgeHttpApi {
         app.get("/v1/authorities/{authorityId}/snapshot", api::snapshot);
         app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending", api::pending);
         app.get("/v1/authorities/{authorityId}/devices/{deviceId}/pending/events", api::pendingEvents);
-        app.get("/v1/artifacts/{sha256}", api::artifact);
+        app.get("/v1/authorities/{authorityId}/artifacts/{sha256}", api::artifact);
         app.exception(DeviceAuthenticator.AttributedException.class, (e, ctx) -> {
             api.peer(e.caller()).penalize(PeerRegistry.AUTH_FAILURE_PENALTY);
             api.fail(ctx, e.error());
@@ -438,12 +439,18 @@ public final class BridgeHttpApi {
     /**
      * An artifact by SHA-256, whole or one byte range (RFC 7233; {@link ByteRanges} decides), streamed from the
      * store. {@code ETag} is the quoted hash: an artifact never changes, so any {@code If-Range} naming it holds.
+     * The signer is a device of the authority in the path (admission); its artifact download rate comes next, then
+     * an upgrade of that authority must name the artifact (before the store is asked, so a device learns nothing
+     * of other authorities' artifacts).
      */
     private void artifact(final Context ctx) throws IOException {
+        final Caller caller = ctx.attribute(CALLER);
         final ArtifactStore store = d.artifacts().orElseThrow(() -> ApiException.of(BridgeError.NO_ARTIFACT_STORE,
                 "this bridge serves no artifacts: set " + BridgeConfig.ARTIFACTS_DIR + " to the artifact store's directory"));
+        d.downloads().consume(caller);
         final ArtifactHash hash = ArtifactHash.parse(ctx.pathParam("sha256")).orElseThrow(() -> ApiException.of(BridgeError.BAD_REQUEST,
                 "an artifact is named by its SHA-256: 64 hex digits (UpgradeMetadata.artifactSha256), not '" + ctx.pathParam("sha256") + "'"));
+        d.authorityArtifacts().require(caller.authorityId(), hash);
         final long length = store.stat(hash).orElseThrow(() -> ApiException.of(BridgeError.UNKNOWN_ARTIFACT,
                 "no artifact with SHA-256 " + hash + " is stored on this bridge; it may not be uploaded yet (factfleet artifact upload)"));
         final String etag = "\"" + hash.hex() + "\"";

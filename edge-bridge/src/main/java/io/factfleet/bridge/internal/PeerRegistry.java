@@ -195,7 +195,8 @@ public final class PeerRegistry {
         return new Session(peer);
     }
 
-    private static void consume(final Bucket bucket, final String what) {
+    /** Takes a token from {@code bucket}. @throws ApiException 429 RATE_LIMITED with the seconds until a token is back */
+    static void consume(final Bucket bucket, final String what) {
         final ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
             final int seconds = (int) Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds()

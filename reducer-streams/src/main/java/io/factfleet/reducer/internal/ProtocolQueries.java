@@ -178,6 +178,53 @@ public final class ProtocolQueries {
         return Optional.of(new SyncResult(counter.indexId(), upToSeq, !full, MerkleRoot.of(all), all.size(), List.copyOf(page)));
     }
 
+    /**
+     * An artifact an upgrade of the authority names: what its threshold-signed proposal says.
+     *
+     * @param sha256 64 lower-case hex digits ({@code UpgradeMetadata.artifactSha256})
+     */
+    public record ProposedArtifact(String proposalId, String packageId, long version, String sha256, long length) {
+    }
+
+    /**
+     * The artifacts named by the upgrades in the authority's state, one per upgrade, in the state's order: read
+     * from its header (the upgrades and their proposal facts' ids) and each proposal fact by one point lookup,
+     * O(upgrades) whatever the roster's size. An upgrade whose proposal fact a snapshot pruned from the index is
+     * left out (its metadata is gone).
+     *
+     * @return empty when nothing of the authority was folded
+     */
+    public static Optional<List<ProposedArtifact>> artifacts(final StoreSource stores, final String authorityId) {
+        final io.factfleet.schema.state.MaintenanceState header = io.factfleet.core.KeyedState.headerOf(
+                AuthorityEntries.readOnly(store(stores, ReducerStores.AUTHORITY_ENTRIES), authorityId));
+        if (header == null) {
+            return Optional.empty();
+        }
+        final ReadOnlyKeyValueStore<String, String> ids = store(stores, ReducerStores.FACT_IDS);
+        final ReadOnlyKeyValueStore<String, FactEnvelope> index = store(stores, ReducerStores.FACT_INDEX);
+        final List<ProposedArtifact> artifacts = new ArrayList<>();
+        for (final io.factfleet.schema.state.UpgradeState upgrade : header.getUpgrades()) {
+            final String indexKey = ids.get(JournalKey.of(authorityId, upgrade.getFactId()));
+            final FactEnvelope fact = indexKey == null ? null : index.get(indexKey);
+            final io.factfleet.schema.UpgradeMetadata metadata = fact == null ? null : metadataOf(fact.getBody().getPayload());
+            if (metadata != null) {
+                artifacts.add(new ProposedArtifact(upgrade.getProposalId(), upgrade.getPackageId(), upgrade.getVersion(),
+                        Hashing.hex(Canonical.array(metadata.getArtifactSha256())), metadata.getArtifactLength()));
+            }
+        }
+        return Optional.of(List.copyOf(artifacts));
+    }
+
+    private static io.factfleet.schema.UpgradeMetadata metadataOf(final Object payload) {
+        if (payload instanceof io.factfleet.schema.UpgradeProposed proposed) {
+            return proposed.getMetadata();
+        }
+        if (payload instanceof io.factfleet.schema.OperatorUpgradeProposal attributed) {
+            return attributed.getProposal().getMetadata();
+        }
+        return null;
+    }
+
     private static <V> ReadOnlyKeyValueStore<String, V> store(final StoreSource stores, final ReducerStores.Store<String, V> spec) {
         return stores.store(spec.name());
     }

@@ -203,6 +203,26 @@ public final class ProtocolViews {
     }
 
     /**
+     * {@code {authorityId, artifacts: [{proposalId, packageId, version, sha256, length}]}}: the artifacts the
+     * authority's upgrades name ({@link ProtocolQueries#artifacts}), what the edge bridge lets the authority's
+     * devices download.
+     */
+    public HttpAnswer artifacts(final String authorityId, final int partition) {
+        final Optional<List<ProtocolQueries.ProposedArtifact>> artifacts = ProtocolQueries.artifacts(stores(partition), authorityId);
+        if (artifacts.isEmpty()) {
+            return unknown(authorityId);
+        }
+        final ObjectNode body = HttpAnswer.JSON.createObjectNode();
+        body.put("authorityId", authorityId);
+        final ArrayNode list = body.putArray("artifacts");
+        for (final ProtocolQueries.ProposedArtifact a : artifacts.get()) {
+            list.addObject().put("proposalId", a.proposalId()).put("packageId", a.packageId()).put("version", a.version())
+                    .put("sha256", a.sha256()).put("length", a.length());
+        }
+        return HttpAnswer.ok(body);
+    }
+
+    /**
      * {@code {key, epoch, floor, valid}}: whether a cache entry for {@code key} is valid at {@code epoch}
      * (valid only when epoch exceeds the key's invalidation floor; floor -1 when never invalidated).
      */

@@ -152,6 +152,8 @@ public final class ReducerHttpApi {
         // ?device=<id>: only that device, from its own entries (the edge bridge's per-device look-up).
         app.get("/authorities/{id}/roster", ctx -> write(ctx, route(router, ctx, ctx.queryParam("device") == null ? protocol::roster
                 : (authority, partition) -> protocol.rosterOf(authority, partition, ctx.queryParam("device")))), read);
+        // The artifacts the authority's upgrades name: the edge bridge serves a device only those.
+        app.get("/authorities/{id}/artifacts", ctx -> write(ctx, route(router, ctx, protocol::artifacts)), read);
         app.get("/authorities/{id}/cache/{key}/valid", ctx -> {
             final long epoch;
             try {
