@@ -12,13 +12,20 @@
 #   tmp/                       the only directory the services write to (an emptyDir in the pods)
 #
 # Usage: make-runtime.sh <output dir> <java home> [uid]
-# The output is made once per output dir and JDK and reused (<output dir>.stamp names both): every image of
+# The output is made once per output dir and JDK and reused (<output dir>.stamp names the JDK, this script and the modules): every image of
 # one build shares the same runtime layer.
 set -euo pipefail
 
 out=$1
 java_home=$2
 uid=${3:-10001}
+
+if [[ "$(uname -s)/$(uname -m)" != Linux/x86_64 ]]; then
+    # The C libraries are copied from this machine, and Jib labels the image linux/amd64.
+    echo "make-runtime.sh: the runtime is made from this machine's JDK and C libraries, which must be Linux on x86-64 (this is $(uname -s)/$(uname -m))." >&2
+    echo "Pass -Dimage.base=<a JRE image> instead (docs/decisions.md, \"Images are built on a runtime made from the build's own JDK\")." >&2
+    exit 1
+fi
 
 # Modules: what the services' classes and their libraries use (jdeps --print-module-deps over the seven
 # services' runtime class paths, plus the ones loaded by name: jdk.crypto.ec for TLS to Kafka,
@@ -32,7 +39,7 @@ mkdir -p "$(dirname "$out")"
 exec 9>"$out.lock"
 flock 9
 
-stamp="jdk=$("$java_home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') modules=$modules uid=$uid"
+stamp="jdk=$("$java_home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') script=$(sha256sum "$0" | cut -c1-16) modules=$modules uid=$uid"
 if [[ -d "$out" && -f "$out.stamp" && "$(cat "$out.stamp")" == "$stamp" ]]; then
     echo "image runtime up to date: $out"
     exit 0
@@ -63,7 +70,8 @@ while IFS= read -r f; do
     while IFS= read -r lib; do libs+=("$lib"); done < <(ldd "$f" | awk -v root="$root" '$2 == "=>" && $3 ~ /^\// && index($3, root) != 1 {print $3}')
 done < <(find "$root/opt/java/openjdk" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper -o -name jexec \))
 for name in libstdc++.so.6 libgcc_s.so.1 librt.so.1 libdl.so.2 libpthread.so.0 libm.so.6 libc.so.6 libz.so.1; do
-    path=$(ldconfig -p | awk -v n="$name" '$1 == n && /x86-64/ {print $NF; exit}')
+    # All of ldconfig's output is read (an early exit would end it with SIGPIPE, a failure under pipefail).
+    path=$(ldconfig -p | awk -v n="$name" '$1 == n && /x86-64/ && !found {print $NF; found = 1}')
     [[ -n "$path" ]] || { echo "make-runtime.sh: $name not found on this machine" >&2; exit 1; }
     libs+=("$path")
 done
