@@ -10,7 +10,14 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.factfleet.bridge.EdgeBridgeMain;
+import io.factfleet.bridge.BridgeConfig;
+import io.factfleet.console.ConsoleConfig;
 import io.factfleet.console.ConsoleMain;
+import io.factfleet.contracts.FactFleetTopics;
+import io.factfleet.ingest.IngestConfig;
+import io.factfleet.ota.OtaConfig;
+import io.factfleet.reducer.ReducerConfig;
+import io.factfleet.snapshot.SnapshotConfig;
 import io.factfleet.ingest.IngestMain;
 import io.factfleet.ota.OtaMain;
 import io.factfleet.reducer.ReducerMain;
@@ -19,6 +26,7 @@ import io.factfleet.snapshot.SnapshotMain;
 import io.factfleet.testkit.Await;
 import io.factfleet.testkit.KafkaClusterExtension;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,10 +40,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,9 +88,18 @@ class ImageTarballTest {
         registry = UnpackedImage.unpack(registryImage, work.resolve("schema-registry"));
     }
 
+    /** The registry the other services' images are started against ({@code -Pimages}), started once. */
+    private static Process sharedRegistry;
+    private static String sharedRegistryUrl;
+
     @AfterEach
     void stopTheService() {
         UnpackedImage.stop(process, 30);
+    }
+
+    @AfterAll
+    static void stopTheSharedRegistry() {
+        UnpackedImage.stop(sharedRegistry, 30);
     }
 
     static Stream<FactFleetWorkload> images() {
@@ -128,24 +148,122 @@ class ImageTarballTest {
                 .hasMessageContaining("exited before answering");
     }
 
-    private URI startRegistry(final List<String> entrypoint, final Path log) {
+    static Stream<FactFleetWorkload> servicesBesideTheRegistry() {
+        return Stream.of(FactFleetWorkload.values()).filter(s -> s != FactFleetWorkload.SCHEMA_REGISTRY);
+    }
+
+    /**
+     * With {@code -Pimages}: every other service's image, unpacked, starts from its own entrypoint and Java runtime,
+     * with a properties file as its argument (the container's command), against the in-process broker (FactFleet's
+     * topics created) and the registry's image, and answers 200 on {@code /health} (a Kafka Streams application once it
+     * is RUNNING). Operator authentication is off: nobody calls them but the probe.
+     */
+    @ParameterizedTest
+    @MethodSource("servicesBesideTheRegistry")
+    @EnabledIfSystemProperty(named = "images.all", matches = "true")
+    void everyServiceImageStartsFromItsEntrypointAndAnswersOnHealth(final FactFleetWorkload service) throws IOException {
+        final String registryUrl = sharedRegistry();
+        final ImageTarball image = ImageTarball.read(tarball(service));
+        final UnpackedImage unpacked = UnpackedImage.unpack(image, work.resolve(service.imageName()));
         final int port = freePort();
-        final Map<String, String> env = Map.of(
+        final Properties settings = settings(service, port, registryUrl);
+        final String file = "/tmp/" + service.imageName() + ".properties";
+        try (OutputStream out = Files.newOutputStream(unpacked.inImage(file))) {
+            settings.store(out, "ImageTarballTest: " + service.imageName());
+        }
+        final Path log = LOGS.resolve(service.imageName() + ".log");
+        process = unpacked.start(image.config().entrypoint(), List.of(file), Map.of("JAVA_TOOL_OPTIONS", JAVA_TOOL_OPTIONS), log);
+        awaitHealthy(service.imageName(), process, URI.create("http://127.0.0.1:" + port + "/health"), log);
+    }
+
+    /** Starts the registry's image for the other services, once, and creates FactFleet's topics; its URL. */
+    private static synchronized String sharedRegistry() {
+        if (sharedRegistry == null) {
+            for (final var topic : FactFleetTopics.all()) {
+                KAFKA.createTopic(topic.name(), 1, 1, topic.configs());
+            }
+            final int port = freePort();
+            sharedRegistryUrl = "http://127.0.0.1:" + port;
+            final Path log = LOGS.resolve("schema-registry-shared.log");
+            sharedRegistry = registry.start(registryImage.config().entrypoint(), registryEnvironment(port), log);
+            awaitHealthy("the registry", sharedRegistry, URI.create(sharedRegistryUrl + "/health"), log);
+        }
+        return sharedRegistryUrl;
+    }
+
+    /** What each service needs to start here; everything else is its default. */
+    private static Properties settings(final FactFleetWorkload service, final int port, final String registryUrl) {
+        final Properties p = new Properties();
+        p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
+        p.setProperty("schema.registry.url", registryUrl);
+        p.setProperty("factfleet.auth.enabled", "false");
+        // Relative to the working directory, the image's /tmp (the process is not in a chroot: /tmp would be the host's).
+        p.setProperty("state.dir", "state");
+        p.setProperty("num.stream.threads", "1");
+        p.setProperty("replication.factor", "1");
+        p.setProperty("commit.interval.ms", "100");
+        final String operatorKey = "ab".repeat(32);
+        switch (service) {
+            case INGEST -> {
+                p.setProperty(IngestConfig.HTTP_PORT, Integer.toString(port));
+                p.setProperty(IngestConfig.HTTP_BIND_HOST, "127.0.0.1");
+                p.setProperty(IngestConfig.OPERATOR_KEYS, operatorKey);
+            }
+            case REDUCER -> {
+                p.setProperty(ReducerConfig.HTTP_PORT_CONFIG, Integer.toString(port));
+                p.setProperty(ReducerConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+                p.setProperty(ReducerConfig.OPERATOR_KEYS_CONFIG, operatorKey);
+                p.setProperty("application.server", "127.0.0.1:" + port);
+            }
+            case SNAPSHOT_COORDINATOR -> {
+                p.setProperty(SnapshotConfig.HTTP_PORT, Integer.toString(port));
+                p.setProperty(SnapshotConfig.HTTP_BIND_HOST, "127.0.0.1");
+                p.setProperty(SnapshotConfig.OPERATOR_KEYS, operatorKey);
+                p.setProperty("application.server", "127.0.0.1:" + port);
+            }
+            case OTA_COORDINATOR -> {
+                p.setProperty(OtaConfig.HTTP_PORT_CONFIG, Integer.toString(port));
+                p.setProperty(OtaConfig.HTTP_BIND_HOST_CONFIG, "127.0.0.1");
+                p.setProperty("application.server", "127.0.0.1:" + port);
+            }
+            case EDGE_BRIDGE -> {
+                p.setProperty(BridgeConfig.HTTP_PORT, Integer.toString(port));
+                p.setProperty(BridgeConfig.HTTP_BIND_HOST, "127.0.0.1");
+                p.setProperty(BridgeConfig.REDUCER_URL, "http://127.0.0.1:" + freePort());
+            }
+            case CONSOLE -> {
+                p.setProperty(ConsoleConfig.HTTP_PORT, Integer.toString(port));
+                p.setProperty(ConsoleConfig.HTTP_BIND_HOST, "127.0.0.1");
+            }
+            case SCHEMA_REGISTRY -> throw new IllegalArgumentException("the registry reads SCHEMA_REGISTRY_* variables");
+        }
+        return p;
+    }
+
+    private static Map<String, String> registryEnvironment(final int port) {
+        return Map.of(
                 "SCHEMA_REGISTRY_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(),
                 "SCHEMA_REGISTRY_LISTENERS", "http://127.0.0.1:" + port,
                 "SCHEMA_REGISTRY_KAFKASTORE_TOPIC_REPLICATION_FACTOR", "1",
-                // Nobody calls it but the probe, which needs no login (in the pods, the operators file is mounted).
+                // Nobody calls it but the probe and the services, which need no login (in the pods, the operators file is mounted).
                 "SCHEMA_REGISTRY_FACTFLEET_AUTH_ENABLED", "false",
                 "JAVA_TOOL_OPTIONS", JAVA_TOOL_OPTIONS);
-        process = registry.start(entrypoint, env, log);
+    }
+
+    private URI startRegistry(final List<String> entrypoint, final Path log) {
+        final int port = freePort();
+        process = registry.start(entrypoint, registryEnvironment(port), log);
         return URI.create("http://127.0.0.1:" + port + "/health");
     }
 
     private void awaitHealthy(final URI health, final Path log) {
-        final Process p = process;
-        Await.until("the registry answers 200 on " + health + " (log: " + log + ")", START_TIMEOUT, () -> {
+        awaitHealthy("the registry", process, health, log);
+    }
+
+    private static void awaitHealthy(final String name, final Process p, final URI health, final Path log) {
+        Await.until(name + " answers 200 on " + health + " (log: " + log + ")", START_TIMEOUT, () -> {
             if (!p.isAlive()) {
-                throw new AssertionError("the registry exited before answering on " + health + " (code " + p.exitValue() + "); its log:\n"
+                throw new AssertionError(name + " exited before answering on " + health + " (code " + p.exitValue() + "); its log:\n"
                         + tail(log));
             }
             return status(health) == 200;

@@ -49,6 +49,11 @@ final class UnpackedImage {
 
     /** The command that runs the entrypoint and command here, with {@code entrypoint} in place of the image's own. */
     List<String> command(final List<String> entrypoint) {
+        return command(entrypoint, image.config().cmd());
+    }
+
+    /** As {@link #command(List)} with {@code args} in place of the image's command (as {@code docker run image args...}). */
+    List<String> command(final List<String> entrypoint, final List<String> args) {
         final List<String> command = new ArrayList<>();
         final String executable = entrypoint.get(0);
         if (contains(executable)) {
@@ -60,7 +65,7 @@ final class UnpackedImage {
         for (final String arg : entrypoint.subList(1, entrypoint.size())) {
             command.add(rewrite(arg));
         }
-        for (final String arg : image.config().cmd()) {
+        for (final String arg : args) {
             command.add(rewrite(arg));
         }
         return command;
@@ -71,7 +76,12 @@ final class UnpackedImage {
      * {@code environment}, output to {@code log}.
      */
     Process start(final List<String> entrypoint, final Map<String, String> environment, final Path log) {
-        final ProcessBuilder builder = new ProcessBuilder(command(entrypoint)).redirectErrorStream(true)
+        return start(entrypoint, image.config().cmd(), environment, log);
+    }
+
+    /** As {@link #start(List, Map, Path)} with {@code args} in place of the image's command. */
+    Process start(final List<String> entrypoint, final List<String> args, final Map<String, String> environment, final Path log) {
+        final ProcessBuilder builder = new ProcessBuilder(command(entrypoint, args)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         final String workingDir = image.config().workingDir().isEmpty() ? "/" : image.config().workingDir();
         builder.directory(inImage(workingDir).toFile());
