@@ -82,8 +82,8 @@ class ReliabilityIT {
     /**
      * Faults only the long run ({@code -Preliability}) injects. On two cores each fault costs 20 to 50 s (a restarted JVM
      * among thirteen), so the test command takes a set that covers each kind of failure once (a broker, the controller,
-     * a paused broker, ingest, a reducer, the bridge, a fault inside the snapshot protocol) and keeps the suite under its
-     * time; the long run injects all of them, three times each.
+     * a paused broker, ingest, a reducer, the bridge, a fault inside the snapshot protocol and one inside a rollout) and
+     * keeps the suite under its time; the long run injects all of them, three times each.
      */
     static final String LONG = "reliability-long";
     private static final int TRIALS = Integer.getInteger("reliability.trials", 1);
@@ -336,7 +336,6 @@ class ReliabilityIT {
      * must end exactly as the same rollout without a fault did: every step, every wave's counts.
      */
     @Test
-    @Tag(LONG)
     void faultDuringARolloutWave() throws Exception {
         final AuthorityGenesis site = AUTHORITIES.get(2);
         final JsonNode reference = rollOut(site, 100, null);
