@@ -150,12 +150,7 @@ class ReliabilityIT {
 
     @Test
     void brokerKilled() throws Exception {
-        run("broker_sigkill", trial -> {
-            final LocalBroker broker = stack.kafka.node(notTheController(trial));
-            broker.kill();
-            holdFault();
-            return () -> restart(broker);
-        });
+        run("broker_sigkill", ReliabilityIT::killBroker);
     }
 
     @Test
@@ -308,12 +303,7 @@ class ReliabilityIT {
             final Heal heal = switch (trial % 3) {
                 case 0 -> kill(stack.snapshots.get(trial % 2));
                 case 1 -> kill(stack.ingest.get(trial % 2));
-                default -> {
-                    final LocalBroker broker = stack.kafka.node(notTheController(trial));
-                    broker.kill();
-                    holdFault();
-                    yield () -> restart(broker);
-                }
+                default -> killBroker(trial);
             };
             return () -> {
                 heal.run();
@@ -344,12 +334,7 @@ class ReliabilityIT {
             final Fault[] faults = {
                 t -> kill(stack.otas.get(t % 2)),
                 t -> kill(stack.reducers.get(t % 2)),
-                t -> {
-                    final LocalBroker broker = stack.kafka.node(notTheController(t));
-                    broker.kill();
-                    holdFault();
-                    return () -> restart(broker);
-                }};
+                ReliabilityIT::killBroker};
             final JsonNode faulted = rollOut(site, 101 + trial, faults[trial % 3]);
             assertThat(normalised(faulted)).as("the rollout through a fault, compared with the one without")
                     .isEqualTo(normalised(reference));
@@ -489,6 +474,14 @@ class ReliabilityIT {
     @FunctionalInterface
     private interface Heal {
         void run() throws Exception;
+    }
+
+    /** SIGKILL of a broker that is not the active controller (which one alternates by trial). */
+    private static Heal killBroker(final int trial) {
+        final LocalBroker broker = stack.kafka.node(notTheController(trial));
+        broker.kill();
+        holdFault();
+        return () -> restart(broker);
     }
 
     private static Heal kill(final ServiceProcess service) {
