@@ -733,16 +733,7 @@ class ReliabilityIT {
 
     /** The reducer instance's answer for the authority's state; null if it does not answer 200 now. */
     private static JsonNode state(final String reducerUrl, final String authority) {
-        try {
-            final HttpResponse<String> r = HTTP.send(TestOperators.get(URI.create(reducerUrl + "/authorities/" + authority + "/state"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-        } catch (final java.io.IOException e) {
-            return null;
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return get(URI.create(reducerUrl + "/authorities/" + authority + "/state"));
     }
 
     private static void publishGenesis() throws Exception {
